@@ -1,0 +1,59 @@
+"""Command line: ``python -m ldil2 {validate,simulate,build,release}``.
+
+Each sub-command is a thin wrapper around one function of the package; the work is done there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ldil2", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check a data release against the data contract")
+    p.add_argument("data_dir", nargs="?", default="data", type=Path)
+
+    p = sub.add_parser("simulate", help="write a simulated data release from a scenario file")
+    p.add_argument("--scenario", type=Path, default=Path("data/scenario.yml"))
+    p.add_argument("--seed", type=int, default=None, help="default: the scenario's seed")
+    p.add_argument("--per-arm", type=int, default=None, help="participants per arm (scale tests)")
+    p.add_argument("--out", type=Path, required=True)
+
+    p = sub.add_parser("build", help="execute the chapters and build the book")
+    p.add_argument("--params", type=Path, default=Path("parameters.yml"))
+    p.add_argument("-p", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--out", type=Path, default=Path("_build"))
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+
+    p = sub.add_parser("release", help="snapshot the key results of the current data version")
+    p.add_argument("--build", type=Path, default=Path("_build"), help="a built edition")
+    p.add_argument("--releases", type=Path, default=Path("releases"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "validate":
+        from ldil2.data import validate_command
+
+        return validate_command(args.data_dir)
+    if args.command == "simulate":
+        from ldil2.simulate import simulate_command
+
+        return simulate_command(args.scenario, args.seed, args.per_arm, args.out)
+    if args.command == "build":
+        from ldil2.build import build_command
+
+        return build_command(args.params, args.overrides, args.out, args.jobs)
+    from ldil2.releases import release_command
+
+    return release_command(args.build, args.releases)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

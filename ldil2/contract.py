@@ -1,0 +1,59 @@
+"""Constants of the data contract (../shared/design/data-contract.md).
+
+Every column name, arm code, file name and week that other modules rely on is named here once,
+so that the real trial data can replace the simulated release with no change to code.
+"""
+
+from __future__ import annotations
+
+ARM_LDIL2 = "ldil2"
+ARM_PLACEBO = "placebo"
+ARMS: tuple[str, str] = (ARM_LDIL2, ARM_PLACEBO)
+ARM_LABELS: dict[str, str] = {ARM_LDIL2: "Ld-IL2 + MTX", ARM_PLACEBO: "Placebo + MTX"}
+
+BASELINE_WEEK = 0
+LAST_WEEK = 24
+END_OF_TREATMENT_WEEK = 12
+
+SUBJECTS = "subjects.csv"
+ASSESSMENTS = "assessments.csv"
+ADVERSE_EVENTS = "adverse_events.csv"
+LABS = "labs.csv"
+IMMUNOLOGY = "immunology.csv"
+EXPOSURE = "exposure.csv"
+METADATA = "metadata.yml"
+PUBLISHED = "published.csv"
+RELEASE_TABLES: tuple[str, ...] = (SUBJECTS, ASSESSMENTS, ADVERSE_EVENTS, LABS, IMMUNOLOGY, EXPOSURE)
+
+POPULATIONS: tuple[str, ...] = ("per_protocol", "itt", "safety")
+POPULATION_LABELS: dict[str, str] = {
+    "per_protocol": "per-protocol population",
+    "itt": "intention-to-treat population",
+    "safety": "safety population",
+}
+
+# assessments.csv: the ACR core-set components and acute-phase reactants
+TJC28, SJC28, TJC68, SJC66 = "tjc28", "sjc28", "tjc68", "sjc66"
+PTGA, PHGA, PAIN, HAQ = "ptga_mm", "phga_mm", "pain_mm", "haq_di"
+ESR, CRP = "esr_mm_h", "crp_mg_l"
+ASSESSMENT_MEASURES: tuple[str, ...] = (TJC28, SJC28, TJC68, SJC66, PTGA, PHGA, PAIN, HAQ, ESR, CRP)
+
+LAB_MEASURES: tuple[str, ...] = (
+    "wbc_10e9_l",
+    "neutrophils_10e9_l",
+    "lymphocytes_10e9_l",
+    "hemoglobin_g_l",
+    "platelets_10e9_l",
+    "alt_u_l",
+    "ast_u_l",
+    "creatinine_umol_l",
+)
+IMMUNOLOGY_MEASURES: tuple[str, ...] = (
+    "cd4_per_ul",
+    "treg_pct_cd4",
+    "treg_per_ul",
+    "th17_pct_cd4",
+    "il21_pg_ml",
+    "il6_pg_ml",
+    "il17a_pg_ml",
+)
