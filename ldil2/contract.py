@@ -57,3 +57,6 @@ IMMUNOLOGY_MEASURES: tuple[str, ...] = (
     "il6_pg_ml",
     "il17a_pg_ml",
 )
+
+# keys shared by every table (added by the library helper)
+SUBJECT_ID, ARM, WEEK = "subject_id", "arm", "week"
