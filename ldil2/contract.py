@@ -23,7 +23,14 @@ IMMUNOLOGY = "immunology.csv"
 EXPOSURE = "exposure.csv"
 METADATA = "metadata.yml"
 PUBLISHED = "published.csv"
-RELEASE_TABLES: tuple[str, ...] = (SUBJECTS, ASSESSMENTS, ADVERSE_EVENTS, LABS, IMMUNOLOGY, EXPOSURE)
+RELEASE_TABLES: tuple[str, ...] = (
+    SUBJECTS,
+    ASSESSMENTS,
+    ADVERSE_EVENTS,
+    LABS,
+    IMMUNOLOGY,
+    EXPOSURE,
+)
 
 POPULATIONS: tuple[str, ...] = ("per_protocol", "itt", "safety")
 POPULATION_LABELS: dict[str, str] = {
@@ -60,3 +67,17 @@ IMMUNOLOGY_MEASURES: tuple[str, ...] = (
 
 # keys shared by every table (added by the library helper)
 SUBJECT_ID, ARM, WEEK = "subject_id", "arm", "week"
+
+# adverse_events.csv, exposure.csv, subjects.csv columns used by the safety chapter
+# (added by the safety/biomarker helper)
+AE_ID, AE_TERM, AE_SOC = "ae_id", "term", "soc"
+AE_ONSET_DAY, AE_END_DAY, AE_GRADE = "onset_day", "end_day", "grade"
+AE_SERIOUS, AE_RELATED, AE_LED_TO_WITHDRAWAL = "serious", "related", "led_to_withdrawal"
+CYCLE, DOSES_PLANNED, DOSES_RECEIVED = "cycle", "doses_planned", "doses_received"
+SEX = "sex"
+SAFETY = "safety"  # population flag: received at least one dose
+# Dosing schedule (protocol, NCT02467504): 7 doses of 1 MIU every other day over 2 weeks, then a
+# 2-week break; cycles start at weeks 0, 4 and 8.
+DOSING_CYCLE_START_WEEKS: tuple[int, ...] = (0, 4, 8)
+DOSES_PER_CYCLE = 7
+DOSE_INTERVAL_DAYS = 2
