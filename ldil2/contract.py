@@ -81,3 +81,11 @@ SAFETY = "safety"  # population flag: received at least one dose
 DOSING_CYCLE_START_WEEKS: tuple[int, ...] = (0, 4, 8)
 DOSES_PER_CYCLE = 7
 DOSE_INTERVAL_DAYS = 2
+
+# subjects.csv columns used by the derivations and the baseline table (added by the library helper)
+AGE, DISEASE_DURATION, MTX_DOSE = "age", "disease_duration_years", "mtx_dose_mg_week"
+RF_POSITIVE, ACPA_POSITIVE = "rf_positive", "acpa_positive"
+COMPLETED, WITHDRAWAL_WEEK, WITHDRAWAL_REASON = "completed", "withdrawal_week", "withdrawal_reason"
+ITT, PER_PROTOCOL = "itt", "per_protocol"
+POPULATION_FLAGS: tuple[str, ...] = (ITT, SAFETY, PER_PROTOCOL, COMPLETED)
+VISIT_SCHEDULE = "visit_schedule"  # metadata.yml key: the scheduled weeks
