@@ -1,0 +1,708 @@
+"""Load and validate a data release against the data contract.
+
+The contract (../shared/design/data-contract.md) lives here as pandera schemas, one per file, plus
+the rules that span columns or files. :func:`load` reads every CSV as text, converts each column to
+its contract type itself (so a non-numeric value is reported with its line, not raised as a
+traceback), validates all files lazily and raises :class:`ReleaseError` listing every problem.
+:func:`contract_table` renders the same schemas for the book's data appendix, so the documentation
+and the checks cannot drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+import yaml
+
+from ldil2 import contract as c
+
+# ---------------------------------------------------------------------------------------------
+# Schemas
+# ---------------------------------------------------------------------------------------------
+
+STRING, INTEGER, FLOAT, BOOLEAN = "string", "integer", "float", "boolean"
+_PANDAS_DTYPE = {STRING: "str", INTEGER: "Int64", FLOAT: "float64", BOOLEAN: "boolean"}
+_TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
+
+HAQ_STEP = 0.125
+CYCLES = len(c.DOSING_CYCLE_START_WEEKS)
+PROVENANCES = ("simulated", "trial")
+METADATA_KEYS = ("title", "version", "data_cut", "provenance")
+SIMULATED_METADATA_KEYS = ("seed", "scenario")
+
+
+def _column(
+    kind: str,
+    *checks: pa.Check,
+    nullable: bool = False,
+    unique: bool = False,
+    unit: str = "",
+    description: str = "",
+) -> pa.Column:
+    return pa.Column(
+        _PANDAS_DTYPE[kind],
+        checks=list(checks),
+        nullable=nullable,
+        unique=unique,
+        required=True,
+        description=description,
+        metadata={"kind": kind, "unit": unit},
+    )
+
+
+def _in_range(name: str, low: float, high: float) -> pa.Check:
+    return pa.Check.in_range(low, high, error=f"{low} <= {name} <= {high}")
+
+
+def _ge(name: str, low: float) -> pa.Check:
+    return pa.Check.ge(low, error=f"{name} >= {low}")
+
+
+def _gt(name: str, low: float) -> pa.Check:
+    return pa.Check.gt(low, error=f"{name} > {low}")
+
+
+def _isin(values: Iterable[str]) -> pa.Check:
+    values = tuple(values)
+    return pa.Check.isin(values, error="one of " + ", ".join(values))
+
+
+def _non_empty() -> pa.Check:
+    return pa.Check(lambda s: s.str.strip() != "", error="non-empty")
+
+
+def _multiple_of(name: str, step: float) -> pa.Check:
+    return pa.Check(
+        lambda s: np.isclose((s / step) - np.round(s / step), 0.0),
+        error=f"{name} is a multiple of {step}",
+    )
+
+
+def _subject_id() -> pa.Column:
+    return _column(STRING, _non_empty(), description="participant identifier (subjects.csv)")
+
+
+def _week(description: str = "visit week; baseline is week 0") -> pa.Column:
+    return _column(
+        INTEGER,
+        _in_range(c.WEEK, c.BASELINE_WEEK, c.LAST_WEEK),
+        unit=c.WEEK,
+        description=description,
+    )
+
+
+def _measure(name: str, unit: str, description: str, *checks: pa.Check) -> pa.Column:
+    return _column(FLOAT, *checks, nullable=True, unit=unit, description=description)
+
+
+def _count(name: str, high: int, description: str) -> pa.Column:
+    return _column(
+        INTEGER, _in_range(name, 0, high), nullable=True, unit="joints", description=description
+    )
+
+
+def _lab(name: str, unit: str, description: str) -> pa.Column:
+    return _measure(name, unit, description, _ge(name, 0))
+
+
+SCHEMAS: dict[str, pa.DataFrameSchema] = {
+    c.SUBJECTS: pa.DataFrameSchema(
+        {
+            c.SUBJECT_ID: _column(
+                STRING, _non_empty(), unique=True, description="participant identifier"
+            ),
+            c.ARM: _column(STRING, _isin(c.ARMS), description="randomized arm"),
+            "age": _column(INTEGER, _in_range("age", 18, 70), unit="years", description="age"),
+            c.SEX: _column(STRING, _isin(("F", "M")), description="sex"),
+            "disease_duration_years": _column(
+                FLOAT, _ge("disease_duration_years", 0), unit="years", description="RA duration"
+            ),
+            "rf_positive": _column(BOOLEAN, description="rheumatoid factor positive"),
+            "acpa_positive": _column(BOOLEAN, description="anti-CCP antibody positive"),
+            "mtx_dose_mg_week": _column(
+                FLOAT, _gt("mtx_dose_mg_week", 0), unit="mg/week", description="methotrexate dose"
+            ),
+            "completed": _column(BOOLEAN, description="completed week 24"),
+            "withdrawal_week": _column(
+                INTEGER,
+                _in_range("withdrawal_week", c.BASELINE_WEEK, c.LAST_WEEK),
+                nullable=True,
+                unit=c.WEEK,
+                description="week of withdrawal; empty if and only if completed",
+            ),
+            "withdrawal_reason": _column(
+                STRING,
+                nullable=True,
+                description="reason for withdrawal; empty if and only if completed",
+            ),
+            "itt": _column(
+                BOOLEAN,
+                pa.Check(lambda s: s, error="itt is true (all randomized)"),
+                description="intention-to-treat: all randomized",
+            ),
+            c.SAFETY: _column(BOOLEAN, description="received at least one dose"),
+            "per_protocol": _column(BOOLEAN, description="the published analysis set"),
+        },
+        strict=False,
+    ),
+    c.ASSESSMENTS: pa.DataFrameSchema(
+        {
+            c.SUBJECT_ID: _subject_id(),
+            c.WEEK: _week(),
+            c.TJC28: _count(c.TJC28, 28, "tender joint count, 28 joints"),
+            c.SJC28: _count(c.SJC28, 28, "swollen joint count, 28 joints"),
+            c.TJC68: _count(c.TJC68, 68, "tender joint count, 68 joints"),
+            c.SJC66: _count(c.SJC66, 66, "swollen joint count, 66 joints"),
+            c.PTGA: _measure(
+                c.PTGA, "mm", "patient global assessment, VAS", _in_range(c.PTGA, 0, 100)
+            ),
+            c.PHGA: _measure(
+                c.PHGA, "mm", "physician global assessment, VAS", _in_range(c.PHGA, 0, 100)
+            ),
+            c.PAIN: _measure(c.PAIN, "mm", "patient pain, VAS", _in_range(c.PAIN, 0, 100)),
+            c.HAQ: _measure(
+                c.HAQ,
+                "",
+                "HAQ disability index",
+                _in_range(c.HAQ, 0, 3),
+                _multiple_of(c.HAQ, HAQ_STEP),
+            ),
+            c.ESR: _measure(c.ESR, "mm/h", "erythrocyte sedimentation rate", _gt(c.ESR, 0)),
+            c.CRP: _measure(c.CRP, "mg/L", "C-reactive protein", _ge(c.CRP, 0)),
+        },
+        strict=False,
+    ),
+    c.ADVERSE_EVENTS: pa.DataFrameSchema(
+        {
+            "ae_id": _column(STRING, _non_empty(), unique=True, description="event identifier"),
+            c.SUBJECT_ID: _subject_id(),
+            "term": _column(STRING, _non_empty(), description="preferred term (MedDRA style)"),
+            "soc": _column(STRING, _non_empty(), description="system organ class"),
+            "onset_day": _column(
+                INTEGER, _ge("onset_day", 1), unit="study day", description="onset"
+            ),
+            "end_day": _column(
+                INTEGER,
+                _ge("end_day", 1),
+                nullable=True,
+                unit="study day",
+                description="resolution; empty if ongoing",
+            ),
+            "grade": _column(INTEGER, _in_range("grade", 1, 5), description="CTCAE grade"),
+            "serious": _column(BOOLEAN, description="serious adverse event"),
+            "related": _column(BOOLEAN, description="related to study drug (investigator)"),
+            "led_to_withdrawal": _column(BOOLEAN, description="led to withdrawal"),
+        },
+        strict=False,
+    ),
+    c.LABS: pa.DataFrameSchema(
+        {
+            c.SUBJECT_ID: _subject_id(),
+            c.WEEK: _week(),
+            "wbc_10e9_l": _lab("wbc_10e9_l", "10^9/L", "white blood cells"),
+            "neutrophils_10e9_l": _lab("neutrophils_10e9_l", "10^9/L", "neutrophils"),
+            "lymphocytes_10e9_l": _lab("lymphocytes_10e9_l", "10^9/L", "lymphocytes"),
+            "hemoglobin_g_l": _lab("hemoglobin_g_l", "g/L", "haemoglobin"),
+            "platelets_10e9_l": _lab("platelets_10e9_l", "10^9/L", "platelets"),
+            "alt_u_l": _lab("alt_u_l", "U/L", "alanine aminotransferase"),
+            "ast_u_l": _lab("ast_u_l", "U/L", "aspartate aminotransferase"),
+            "creatinine_umol_l": _lab("creatinine_umol_l", "µmol/L", "creatinine"),
+        },
+        strict=False,
+    ),
+    c.IMMUNOLOGY: pa.DataFrameSchema(
+        {
+            c.SUBJECT_ID: _subject_id(),
+            c.WEEK: _week(),
+            "cd4_per_ul": _lab("cd4_per_ul", "cells/µL", "CD4+ T cells"),
+            "treg_pct_cd4": _measure(
+                "treg_pct_cd4",
+                "% of CD4+",
+                "CD4+CD25+Foxp3+ regulatory T cells",
+                _in_range("treg_pct_cd4", 0, 100),
+            ),
+            "treg_per_ul": _lab("treg_per_ul", "cells/µL", "regulatory T cells"),
+            "th17_pct_cd4": _measure(
+                "th17_pct_cd4", "% of CD4+", "Th17 cells", _in_range("th17_pct_cd4", 0, 100)
+            ),
+            "il21_pg_ml": _lab("il21_pg_ml", "pg/mL", "serum IL-21"),
+            "il6_pg_ml": _lab("il6_pg_ml", "pg/mL", "serum IL-6"),
+            "il17a_pg_ml": _lab("il17a_pg_ml", "pg/mL", "serum IL-17A"),
+        },
+        strict=False,
+    ),
+    c.EXPOSURE: pa.DataFrameSchema(
+        {
+            c.SUBJECT_ID: _subject_id(),
+            c.CYCLE: _column(INTEGER, _in_range(c.CYCLE, 1, CYCLES), description="treatment cycle"),
+            c.DOSES_PLANNED: _column(
+                INTEGER,
+                _in_range(c.DOSES_PLANNED, 1, c.DOSES_PER_CYCLE),
+                unit="doses",
+                description="doses planned in the cycle",
+            ),
+            c.DOSES_RECEIVED: _column(
+                INTEGER,
+                _in_range(c.DOSES_RECEIVED, 0, c.DOSES_PER_CYCLE),
+                unit="doses",
+                description="doses received in the cycle",
+            ),
+        },
+        strict=False,
+    ),
+    c.PUBLISHED: pa.DataFrameSchema(
+        {
+            "key": _column(STRING, _non_empty(), unique=True, description="ledger key"),
+            "source": _column(STRING, _isin(("abstract", "registry")), description="source"),
+            "statement": _column(STRING, _non_empty(), description="the published statement"),
+            "population": _column(STRING, nullable=True, description="analysis population"),
+            "endpoint": _column(STRING, nullable=True, description="endpoint"),
+            c.WEEK: _column(INTEGER, nullable=True, unit=c.WEEK, description="time point"),
+            c.ARM: _column(STRING, nullable=True, description="arm code; empty for a comparison"),
+            "statistic": _column(
+                STRING, _isin(("percent", "count", "p_value")), description="kind of number"
+            ),
+            "value": _column(FLOAT, description="the published value"),
+            "comparison": _column(
+                STRING, _isin(("exact", "within_factor")), description="how it is reproduced"
+            ),
+            "tolerance": _column(
+                FLOAT, nullable=True, description="factor for within_factor; empty for exact"
+            ),
+        },
+        strict=False,
+    ),
+}
+"""The pandera schema of every CSV of a release (published.csv included)."""
+
+# ---------------------------------------------------------------------------------------------
+# Problems and the release
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One violation of the contract: where it is, what it is, which rule it breaks."""
+
+    file: str
+    line: int | None
+    column: str | None
+    value: str
+    rule: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file} line {self.line}"
+        if self.column is not None:
+            where += f", column {self.column}"
+        return f'{where}: {self.value} violates "{self.rule}"'
+
+
+class ReleaseError(ValueError):
+    """A data release breaks the contract. ``.problems`` lists every violation found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class Release:
+    """A validated data release: one DataFrame per contract file, its metadata and record."""
+
+    subjects: pd.DataFrame
+    assessments: pd.DataFrame
+    adverse_events: pd.DataFrame
+    labs: pd.DataFrame
+    immunology: pd.DataFrame
+    exposure: pd.DataFrame
+    metadata: dict[str, Any]
+    published: pd.DataFrame
+    data_dir: Path
+    tables: tuple[str, ...] = field(default=c.RELEASE_TABLES)
+
+    @property
+    def version(self) -> str:
+        """Release version from metadata.yml, e.g. ``2026.11.1``."""
+        return str(self.metadata["version"])
+
+    @property
+    def provenance(self) -> str:
+        """``simulated`` or ``trial``."""
+        return str(self.metadata["provenance"])
+
+    @property
+    def is_simulated(self) -> bool:
+        """True when the participants are simulated."""
+        return self.provenance == "simulated"
+
+
+_FIELD_OF_FILE = {
+    c.SUBJECTS: "subjects",
+    c.ASSESSMENTS: "assessments",
+    c.ADVERSE_EVENTS: "adverse_events",
+    c.LABS: "labs",
+    c.IMMUNOLOGY: "immunology",
+    c.EXPOSURE: "exposure",
+}
+
+# ---------------------------------------------------------------------------------------------
+# Reading and type conversion
+# ---------------------------------------------------------------------------------------------
+
+
+def _line(index: Any) -> int:
+    """CSV line number of a row index (the header is line 1)."""
+    return int(index) + 2
+
+
+def _shown(text: str) -> str:
+    return text if text != "" else "(empty)"
+
+
+def _convert(raw: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
+    """Convert a text column to ``kind``; return the values and a mask of unconvertible cells."""
+    text = raw.str.strip()
+    empty = text == ""
+    if kind == STRING:
+        return raw.where(~empty, None).astype("str"), pd.Series(False, index=raw.index)
+    if kind == BOOLEAN:
+        lower = text.str.lower()
+        is_true, is_false = lower.isin(_TRUE), lower.isin(_FALSE)
+        values = pd.Series(pd.NA, index=raw.index, dtype="boolean")
+        values[is_true] = True
+        values[is_false] = False
+        return values, ~(empty | is_true | is_false)
+    numbers = pd.to_numeric(text.where(~empty, None), errors="coerce").astype("float64")
+    bad = ~empty & ~np.isfinite(numbers)
+    if kind == INTEGER:
+        fractional = np.isfinite(numbers) & (numbers != np.round(numbers))
+        bad |= fractional
+        numbers = numbers.where(~bad & ~fractional)
+        return numbers.astype("Int64"), bad
+    return numbers.where(~bad), bad
+
+
+_TYPE_RULE = {INTEGER: "an integer", FLOAT: "a number", BOOLEAN: "true or false"}
+
+
+def _read_csv(path: Path, schema: pa.DataFrameSchema) -> tuple[pd.DataFrame, pd.DataFrame, list]:
+    """Read ``path`` as text and convert it; return (typed frame, raw text frame, problems)."""
+    name = path.name
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
+    problems: list[Problem] = []
+    typed = {}
+    for column, spec in schema.columns.items():
+        kind = spec.metadata["kind"]
+        if column not in raw.columns:
+            problems.append(Problem(name, None, column, "(missing)", "column present"))
+            typed[column] = pd.Series(dtype=_PANDAS_DTYPE[kind], index=raw.index)
+            continue
+        values, bad = _convert(raw[column], kind)
+        for index in raw.index[bad.to_numpy()]:
+            text = _shown(raw.at[index, column])
+            problems.append(Problem(name, _line(index), column, text, _TYPE_RULE[kind]))
+        typed[column] = values
+    extra = {col: raw[col] for col in raw.columns if col not in schema.columns}
+    return pd.DataFrame({**typed, **extra}, index=raw.index), raw, problems
+
+
+def _schema_problems(
+    name: str, frame: pd.DataFrame, raw: pd.DataFrame, schema: pa.DataFrameSchema
+) -> list[Problem]:
+    """Validate ``frame`` lazily and translate pandera's failure cases into problems."""
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as error:
+        cases = error.failure_cases
+    else:
+        return []
+    problems = []
+    for case in cases.itertuples(index=False):
+        column, check, index = case.column, str(case.check), case.index
+        if column not in raw.columns or pd.isna(index):
+            continue  # a missing column is reported by the reader
+        text = _shown(raw.at[int(index), column])
+        if check == "not_nullable":
+            if text != "(empty)":
+                continue  # a value that could not be converted is already reported
+            rule = "not empty"
+        elif check == "field_uniqueness":
+            rule = f"{column} is unique"
+        else:
+            rule = check
+        problems.append(Problem(name, _line(index), column, text, rule))
+    return problems
+
+
+def _empty_frame(schema: pa.DataFrameSchema) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            col: pd.Series(dtype=_PANDAS_DTYPE[spec.metadata["kind"]])
+            for col, spec in schema.columns.items()
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules across columns and files
+# ---------------------------------------------------------------------------------------------
+
+Frames = dict[str, tuple[pd.DataFrame, pd.DataFrame]]
+
+
+def _each(
+    name: str, frame: pd.DataFrame, raw: pd.DataFrame, mask: pd.Series, column: str, rule: Callable
+) -> list[Problem]:
+    """One problem per row where ``mask`` holds; ``rule(row)`` gives the rule text."""
+    return [
+        Problem(name, _line(i), column, _shown(raw.at[i, column]), rule(frame.loc[i]))
+        for i in frame.index[mask.fillna(False).to_numpy(dtype=bool)]
+    ]
+
+
+def _subject_rules(subjects: pd.DataFrame, raw: pd.DataFrame) -> list[Problem]:
+    name = c.SUBJECTS
+    completed = subjects["completed"]
+    problems = []
+    for column in ("withdrawal_week", "withdrawal_reason"):
+        filled = subjects[column].notna()
+        mask = (completed & filled) | (~completed & ~filled)
+        problems += _each(
+            name, subjects, raw, mask, column, lambda _, col=column: f"{col} empty iff completed"
+        )
+    return problems
+
+
+def _assessment_rules(frame: pd.DataFrame, raw: pd.DataFrame) -> list[Problem]:
+    name = c.ASSESSMENTS
+    problems = []
+    for big, small in ((c.TJC68, c.TJC28), (c.SJC66, c.SJC28)):
+        problems += _each(
+            name,
+            frame,
+            raw,
+            frame[big] < frame[small],
+            big,
+            lambda row, b=big, s=small: f"{b} >= {s} ({row[s]})",
+        )
+    return problems
+
+
+def _cross_file_rules(frames: Frames) -> list[Problem]:
+    subjects, subjects_raw = frames[c.SUBJECTS]
+    known = set(subjects[c.SUBJECT_ID].dropna())
+    withdrawal = subjects.set_index(c.SUBJECT_ID)["withdrawal_week"]
+    withdrawal = withdrawal[~withdrawal.index.duplicated()]
+    problems = _subject_rules(subjects, subjects_raw)
+    for name in (c.ASSESSMENTS, c.ADVERSE_EVENTS, c.LABS, c.IMMUNOLOGY, c.EXPOSURE):
+        if name not in frames:
+            continue
+        frame, raw = frames[name]
+        ids = frame[c.SUBJECT_ID]
+        problems += _each(
+            name,
+            frame,
+            raw,
+            ids.notna() & ~ids.isin(known),
+            c.SUBJECT_ID,
+            lambda _: "subject_id exists in subjects.csv",
+        )
+        key = c.CYCLE if name == c.EXPOSURE else c.WEEK if c.WEEK in frame.columns else None
+        if key is not None:
+            dup = frame.duplicated([c.SUBJECT_ID, key], keep="first") & frame[key].notna()
+            problems += _each(
+                name, frame, raw, dup, key, lambda _, k=key: f"(subject_id, {k}) is unique"
+            )
+    if c.ASSESSMENTS in frames:
+        frame, raw = frames[c.ASSESSMENTS]
+        problems += _assessment_rules(frame, raw)
+        last = frame[c.SUBJECT_ID].map(withdrawal)
+        problems += _each(
+            c.ASSESSMENTS,
+            frame,
+            raw,
+            last.notna() & (frame[c.WEEK] > last),
+            c.WEEK,
+            lambda row: f"week <= withdrawal_week ({withdrawal[row[c.SUBJECT_ID]]})",
+        )
+        has_baseline = set(frame.loc[frame[c.WEEK] == c.BASELINE_WEEK, c.SUBJECT_ID])
+        problems += _each(
+            c.SUBJECTS,
+            subjects,
+            subjects_raw,
+            subjects[c.SUBJECT_ID].notna() & ~subjects[c.SUBJECT_ID].isin(has_baseline),
+            c.SUBJECT_ID,
+            lambda _: f"has a week {c.BASELINE_WEEK} visit in {c.ASSESSMENTS}",
+        )
+    if c.ADVERSE_EVENTS in frames:
+        frame, raw = frames[c.ADVERSE_EVENTS]
+        safety = subjects.set_index(c.SUBJECT_ID)[c.SAFETY]
+        safety = safety[~safety.index.duplicated()]
+        problems += _each(
+            c.ADVERSE_EVENTS,
+            frame,
+            raw,
+            frame[c.SUBJECT_ID].map(safety).eq(False),
+            c.SUBJECT_ID,
+            lambda _: "subject is in the safety population",
+        )
+        problems += _each(
+            c.ADVERSE_EVENTS,
+            frame,
+            raw,
+            frame["end_day"] < frame["onset_day"],
+            "end_day",
+            lambda row: f"end_day >= onset_day ({row['onset_day']})",
+        )
+    if c.EXPOSURE in frames:
+        frame, raw = frames[c.EXPOSURE]
+        problems += _each(
+            c.EXPOSURE,
+            frame,
+            raw,
+            frame[c.DOSES_RECEIVED] > frame[c.DOSES_PLANNED],
+            c.DOSES_RECEIVED,
+            lambda row: f"doses_received <= doses_planned ({row['doses_planned']})",
+        )
+    return problems
+
+
+def _metadata_problems(metadata: Any) -> list[Problem]:
+    name = c.METADATA
+    if not isinstance(metadata, dict):
+        return [Problem(name, None, None, "(not a mapping)", "a YAML mapping of release facts")]
+    problems = [
+        Problem(name, None, key, "(missing)", "key present")
+        for key in METADATA_KEYS
+        if key not in metadata
+    ]
+    provenance = metadata.get("provenance")
+    if "provenance" in metadata and provenance not in PROVENANCES:
+        problems.append(
+            Problem(name, None, "provenance", str(provenance), "one of " + ", ".join(PROVENANCES))
+        )
+    if provenance == "simulated":
+        problems += [
+            Problem(name, None, key, "(missing)", "key present for simulated data")
+            for key in SIMULATED_METADATA_KEYS
+            if key not in metadata
+        ]
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------------------------
+
+
+def load(data_dir: str | Path, tables: Iterable[str] | None = None) -> Release:
+    """Read and validate a data release.
+
+    Parameters
+    ----------
+    data_dir : directory holding the contract's CSV files, ``metadata.yml`` and, optionally,
+        ``published.csv``
+    tables : file names to read (e.g. ``["assessments.csv"]``); ``subjects.csv`` and
+        ``metadata.yml`` are always read. ``None`` reads every file. Tables not read are empty
+        frames with the contract's columns.
+
+    Returns
+    -------
+    Release : typed frames (nullable ``Int64`` counts and weeks, ``float64`` measures,
+        ``boolean`` flags, ``str`` text), the metadata and the published record.
+
+    Raises
+    ------
+    ReleaseError : every problem found, one per line, each naming file, line (header = line 1),
+        column, value and rule. Cross-file rules are checked among the tables read.
+    """
+    data_dir = Path(data_dir)
+    wanted = c.RELEASE_TABLES if tables is None else tuple(tables)
+    unknown = [t for t in wanted if t not in c.RELEASE_TABLES]
+    if unknown:
+        raise ValueError(f"tables: unknown file(s) {unknown}; expected some of {c.RELEASE_TABLES}")
+    read = tuple(t for t in c.RELEASE_TABLES if t == c.SUBJECTS or t in wanted)
+    problems: list[Problem] = []
+    frames: Frames = {}
+    for name in read:
+        path = data_dir / name
+        if not path.is_file():
+            problems.append(Problem(name, None, None, "(missing)", "file present"))
+            continue
+        frame, raw, found = _read_csv(path, SCHEMAS[name])
+        problems += found + _schema_problems(name, frame, raw, SCHEMAS[name])
+        frames[name] = (frame, raw)
+    if c.SUBJECTS in frames:
+        problems += _cross_file_rules(frames)
+    metadata: Any = {}
+    meta_path = data_dir / c.METADATA
+    if meta_path.is_file():
+        metadata = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
+        problems += _metadata_problems(metadata)
+    else:
+        problems.append(Problem(c.METADATA, None, None, "(missing)", "file present"))
+    published = _empty_frame(SCHEMAS[c.PUBLISHED])
+    if (data_dir / c.PUBLISHED).is_file():
+        published, raw, found = _read_csv(data_dir / c.PUBLISHED, SCHEMAS[c.PUBLISHED])
+        problems += found + _schema_problems(c.PUBLISHED, published, raw, SCHEMAS[c.PUBLISHED])
+    if problems:
+        raise ReleaseError(problems)
+    tables_out = {
+        _FIELD_OF_FILE[name]: frames[name][0] if name in frames else _empty_frame(SCHEMAS[name])
+        for name in c.RELEASE_TABLES
+    }
+    return Release(
+        **tables_out,
+        metadata=metadata,
+        published=published,
+        data_dir=data_dir,
+        tables=read,
+    )
+
+
+def validate_command(data_dir: str | Path) -> int:
+    """``python -m ldil2 validate DATA_DIR``: 0 if the release is valid, else print every problem
+    (one per line, on standard output) and return 1."""
+    try:
+        release = load(data_dir)
+    except ReleaseError as error:
+        print(f"{data_dir}: {len(error.problems)} problem(s)")
+        print(error)
+        return 1
+    n = len(release.subjects)
+    print(f"{data_dir}: valid release {release.version} ({release.provenance}, {n} participants)")
+    return 0
+
+
+def contract_table() -> pd.DataFrame:
+    """The contract as a table for the book's appendix, generated from :data:`SCHEMAS`.
+
+    Returns
+    -------
+    DataFrame : one row per file and column with ``file``, ``column``, ``type``, ``rule``
+        (the checks, ``; ``-joined, plus "may be empty" / "unique"), ``unit`` and ``description``.
+    """
+    rows = []
+    for name, schema in SCHEMAS.items():
+        for column, spec in schema.columns.items():
+            rules = [check.error for check in spec.checks]
+            if spec.unique:
+                rules.append("unique")
+            rules.append("may be empty" if spec.nullable else "required")
+            rows.append(
+                {
+                    "file": name,
+                    "column": column,
+                    "type": spec.metadata["kind"],
+                    "rule": "; ".join(rules),
+                    "unit": spec.metadata["unit"],
+                    "description": spec.description or "",
+                }
+            )
+    return pd.DataFrame(rows)
