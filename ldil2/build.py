@@ -1,0 +1,720 @@
+"""The book build: ``python -m ldil2 build`` (and ``make book``).
+
+1. Validate the data release; stop with its problems if it breaks the contract.
+2. Execute every document of ``_toc.yml`` (a Jupytext MyST notebook) with papermill, one kernel
+   per document, in a process pool; reuse an executed notebook from the cache when its key
+   (:func:`chapter_key`) is unchanged.
+3. Stage a book tree (the executed ``.ipynb`` in place of each ``.md``, the edition's
+   ``_config.yml`` with the data-release notice, the data release as a zip) and build it with
+   ``jupyter-book build -W -n`` (strict, execution off) into a work folder.
+4. Copy the site to a new folder and swap it into ``<out>/html``: the last good site is untouched
+   by any failure. Write ``<out>/report.json``.
+
+Every file the build writes (cached notebook, staged file, site) is written to a temporary name
+and renamed on success, so a failed or killed build leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import hashlib
+import html
+import io
+import json
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jupytext
+import nbformat
+import yaml
+
+from ldil2 import contract
+from ldil2.chapter import PARAMETERS_FILE, TOC_FILE, read_parameters
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+CONFIG_FILE = "_config.yml"
+REQUIREMENTS_FILE = "requirements.txt"
+KERNEL_NAME = "python3"
+MYST_FORMAT = "md:myst"
+PARAMETERS_TAG = "parameters"
+INJECTED_TAG = "injected-parameters"
+HIDE_TAG = "remove-cell"
+FRONT_MATTER_KEY = "ldil2"
+READS_KEY = "reads"
+# Files of a release that every chapter reads whatever it declares (ldil2.data.load reads them).
+ALWAYS_READ = (contract.SUBJECTS, contract.METADATA, contract.PUBLISHED)
+DOWNLOADS_DIR = "_downloads_extra"
+SITE_KEY_FILE = ".site-key"
+SIMULATED_NOTICE = (
+    "Simulated data: the patients in this book are simulated; no number describes a real "
+    "participant of the trial."
+)
+# One thread per BLAS/OpenMP pool in every kernel: the process pool is the parallelism.
+THREAD_ENV = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+}
+
+
+class BuildError(RuntimeError):
+    """The build stopped; the message says why (chapter, cell and exception, or data problems)."""
+
+
+class ChapterError(BuildError):
+    """A cell of a chapter raised: the message names the chapter, the cell and the exception."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapters: reading, parameters, execution
+# ---------------------------------------------------------------------------------------------
+
+
+def toc_documents(root: Path) -> list[str]:
+    """Document names (paths without suffix, relative to ``root``) of ``_toc.yml``, root first.
+
+    Raises
+    ------
+    BuildError : names every toc entry whose ``.md`` file is missing
+    """
+    toc = yaml.safe_load((root / TOC_FILE).read_text(encoding="utf-8"))
+    names = [toc["root"]]
+
+    def collect(entries: Iterable[dict[str, Any]]) -> None:
+        for entry in entries:
+            if "file" in entry:
+                names.append(entry["file"])
+            collect(entry.get("sections", []))
+            for part in entry.get("parts", []):
+                collect(part.get("chapters", []))
+
+    collect(toc.get("chapters", []))
+    for part in toc.get("parts", []):
+        collect(part.get("chapters", []))
+    names = [str(Path(name).with_suffix("")) for name in names]
+    missing = [name for name in names if not (root / f"{name}.md").is_file()]
+    if missing:
+        listed = ", ".join(f"{name}.md" for name in missing)
+        raise BuildError(f"{TOC_FILE} lists chapter(s) with no source file: {listed}")
+    return names
+
+
+def read_chapter(md_path: Path) -> nbformat.NotebookNode:
+    """A Jupytext MyST notebook as a notebook (the format is always given explicitly)."""
+    return jupytext.read(md_path, fmt=MYST_FORMAT)
+
+
+def chapter_reads(nb: nbformat.NotebookNode, md_path: Path) -> tuple[str, ...]:
+    """The data files a chapter declares in its front matter (``ldil2: reads: [...]``).
+
+    Raises
+    ------
+    BuildError : the declaration is missing or names a file outside the data contract
+    """
+    declared = nb.metadata.get(FRONT_MATTER_KEY, {}).get(READS_KEY)
+    known = (*contract.RELEASE_TABLES, contract.METADATA, contract.PUBLISHED)
+    if not isinstance(declared, list):
+        raise BuildError(f"{md_path}: front matter needs '{FRONT_MATTER_KEY}: {READS_KEY}: [...]'")
+    unknown = [name for name in declared if name not in known]
+    if unknown:
+        raise BuildError(f"{md_path}: {FRONT_MATTER_KEY}.{READS_KEY} names unknown {unknown}")
+    return tuple(declared)
+
+
+def parse_overrides(overrides: Iterable[str]) -> dict[str, Any]:
+    """``-p key=value`` overrides, typed: an int if the value parses as int, else a float if it
+    parses as float, else the string.
+
+    Raises
+    ------
+    BuildError : an override without ``=`` or with an empty key
+    """
+    parsed: dict[str, Any] = {}
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise BuildError(f"-p {item!r}: expected KEY=VALUE")
+        for kind in (int, float):
+            try:
+                parsed[key.strip()] = kind(value)
+                break
+            except ValueError:
+                continue
+        else:
+            parsed[key.strip()] = value
+    return parsed
+
+
+def tag_cell(cell: nbformat.NotebookNode, tag: str) -> None:
+    """Add ``tag`` to a cell's tags (once)."""
+    tags = cell.metadata.setdefault("tags", [])
+    if tag not in tags:
+        tags.append(tag)
+
+
+def _clean_metadata(nb: nbformat.NotebookNode) -> None:
+    """Drop execution timestamps (papermill, nbclient) so a notebook holds no wall-clock time."""
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+
+
+def _replace_atomically(target: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary file beside ``target``, then rename it to ``target``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def _failure_message(md_path: Path, error: Exception, injected_at: int | None) -> str:
+    """Chapter, cell (1-based, counted in the chapter source) and exception of a papermill error."""
+    cell_index = error.cell_index
+    if injected_at is not None and cell_index > injected_at:
+        cell_index -= 1
+    first_line = next((line for line in error.source.splitlines() if line.strip()), "")
+    return (
+        f"chapter {md_path}: cell {cell_index + 1} ({first_line.strip()!r}) raised "
+        f"{error.ename}: {error.evalue}"
+    )
+
+
+def execute_chapter(
+    md_path: Path, params: dict[str, Any], out_ipynb: Path, cwd: Path | None = None
+) -> nbformat.NotebookNode:
+    """Execute one chapter with papermill and write the executed notebook.
+
+    Parameters
+    ----------
+    md_path : the chapter's Jupytext MyST source
+    params : injected as ``params`` after the cell tagged ``parameters``; that cell and the
+        injected one are tagged ``remove-cell`` so readers do not see them
+    out_ipynb : written only if every cell succeeds (temporary file, then rename)
+    cwd : working directory of the kernel; default the book root above ``md_path``
+
+    Returns
+    -------
+    NotebookNode : the executed notebook, without execution timestamps
+
+    Raises
+    ------
+    ChapterError : a cell raised; names chapter, cell number and exception
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from ldil2.chapter import find_root
+
+    nb = read_chapter(md_path)
+    injected_at = None
+    for index, cell in enumerate(nb.cells):
+        cell.metadata.setdefault("tags", [])  # papermill reads every cell's tags
+        if PARAMETERS_TAG in cell.metadata.tags and injected_at is None:
+            tag_cell(cell, HIDE_TAG)
+            injected_at = index + 1  # papermill inserts its cell right after this one
+    try:
+        executed = papermill.execute_notebook(
+            nb,
+            None,
+            parameters={"params": params},
+            kernel_name=KERNEL_NAME,
+            language="python",
+            progress_bar=False,
+            cwd=str(cwd or find_root(md_path.parent)),
+        )
+    except PapermillExecutionError as error:
+        raise ChapterError(_failure_message(md_path, error, injected_at)) from None
+    for cell in executed.cells:
+        if INJECTED_TAG in cell.metadata.get("tags", []):
+            tag_cell(cell, HIDE_TAG)
+    _clean_metadata(executed)
+    _replace_atomically(out_ipynb, lambda tmp: nbformat.write(executed, tmp))
+    return executed
+
+
+def glued_values(nb: nbformat.NotebookNode) -> dict[str, str]:
+    """Every value a notebook glued (myst-nb ``glue``), as its ``text/plain`` representation."""
+    values = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name is not None:
+                values[name] = output.get("data", {}).get("text/plain", "")
+    return values
+
+
+# ---------------------------------------------------------------------------------------------
+# Cache keys and the data-release zip
+# ---------------------------------------------------------------------------------------------
+
+
+def _hash_files(digest: Any, label: str, paths: Iterable[Path]) -> None:
+    for path in paths:
+        digest.update(f"\0{label}:{path.name}\0".encode())
+        digest.update(path.read_bytes() if path.is_file() else b"(missing)")
+
+
+def package_files() -> list[Path]:
+    """Every file of the ``ldil2`` package (compiled caches excluded), in a fixed order."""
+    return sorted(
+        p
+        for p in PACKAGE_DIR.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    )
+
+
+def chapter_key(
+    md_path: Path, params: dict[str, Any], data_dir: Path, reads: Iterable[str], root: Path
+) -> str:
+    """sha256 of everything an executed chapter depends on.
+
+    The chapter source, the resolved parameters (JSON, sorted keys), every file of the ``ldil2``
+    package (relative path and bytes), ``requirements.txt`` of the book root, the data files the
+    chapter declares plus those every load reads (subjects.csv, metadata.yml, published.csv).
+    """
+    digest = hashlib.sha256()
+    digest.update(md_path.read_bytes())
+    digest.update(json.dumps(params, sort_keys=True, default=str).encode())
+    for path in package_files():
+        digest.update(f"\0pkg:{path.relative_to(PACKAGE_DIR).as_posix()}\0".encode())
+        digest.update(path.read_bytes())
+    _hash_files(digest, "pins", [root / REQUIREMENTS_FILE])
+    data_files = sorted(set(reads) | set(ALWAYS_READ))
+    _hash_files(digest, "data", [data_dir / name for name in data_files])
+    return digest.hexdigest()
+
+
+def release_files(data_dir: Path) -> list[Path]:
+    """The files of a data release: every non-hidden file under ``data_dir``, sorted."""
+    return sorted(
+        p
+        for p in data_dir.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(data_dir).parts)
+    )
+
+
+def release_zip_bytes(data_dir: Path) -> bytes:
+    """The data release as a zip that depends only on the files' names and bytes.
+
+    Members are sorted, dated 1980-01-01 00:00 (the zip epoch), mode 0644, deflate level 9.
+    """
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in release_files(data_dir):
+            info = zipfile.ZipInfo(path.relative_to(data_dir).as_posix(), (1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o100644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes(), compresslevel=9)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# One chapter run by a test or an author (no staging, no site)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExecutedChapter:
+    """An executed chapter: its notebook and what it glued."""
+
+    notebook: nbformat.NotebookNode
+    glued: dict[str, str]
+
+
+def chapter_params(
+    root: Path,
+    name: str,
+    overrides: dict[str, Any] | None = None,
+    params_file: Path | None = None,
+) -> dict[str, Any]:
+    """The parameters a build injects into chapter ``name`` (e.g. ``chapters/safety``).
+
+    parameters.yml (or ``params_file``) updated with ``overrides``, plus ``tables``: the
+    release tables the chapter declares.
+    """
+    md_path = root / f"{name}.md"
+    params = read_parameters(params_file or root / PARAMETERS_FILE)
+    params.update(overrides or {})
+    reads = chapter_reads(read_chapter(md_path), md_path)
+    params["tables"] = [t for t in contract.RELEASE_TABLES if t in reads]
+    return params
+
+
+def run_chapter(
+    root: Path,
+    name: str,
+    out_dir: Path,
+    overrides: dict[str, Any] | None = None,
+) -> ExecutedChapter:
+    """Execute chapter ``name`` of the book at ``root`` as the build would, into ``out_dir``.
+
+    Parameters
+    ----------
+    root : book root (holds _toc.yml and parameters.yml)
+    name : document name, e.g. ``chapters/safety``; a bare ``safety`` means ``chapters/safety``
+    out_dir : where the executed notebook is written (``<stem>.ipynb``)
+    overrides : parameters replacing those of parameters.yml (e.g. ``{"data_dir": tmp}``)
+    """
+    if "/" not in name and name != "index":
+        name = f"chapters/{name}"
+    md_path = root / f"{name}.md"
+    params = chapter_params(root, name, overrides)
+    out = out_dir / f"{Path(name).name}.ipynb"
+    with _thread_limits():
+        nb = execute_chapter(md_path, params, out, cwd=root)
+    return ExecutedChapter(notebook=nb, glued=glued_values(nb))
+
+
+@contextlib.contextmanager
+def _thread_limits() -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in THREAD_ENV}
+    os.environ.update(THREAD_ENV)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole book
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ChapterJob:
+    """One document of the toc: where it comes from, what it is injected with, its cache key."""
+
+    name: str
+    md_path: Path
+    params: dict[str, Any]
+    key: str
+    cached: Path
+    status: str = "pending"
+    seconds: float = 0.0
+
+
+@dataclass
+class BuildReport:
+    """What ``<out>/report.json`` records."""
+
+    chapters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    totals: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    status: str = "failed"
+    error: str | None = None
+
+    def write(self, path: Path) -> None:
+        text = json.dumps(self.__dict__, indent=2, sort_keys=True, default=str) + "\n"
+        _replace_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _limit_threads() -> None:
+    """Process-pool initializer: one BLAS thread per kernel (the kernels inherit the env)."""
+    os.environ.update(THREAD_ENV)
+
+
+def _execute_job(md_path: Path, params: dict[str, Any], cached: Path, cwd: Path) -> float:
+    """Worker: execute one chapter into the cache; return its wall time in seconds."""
+    start = time.perf_counter()
+    print(f"[start   ] {md_path.relative_to(cwd)}", flush=True)
+    execute_chapter(md_path, params, cached, cwd=cwd)
+    return time.perf_counter() - start
+
+
+def _edition_config(root: Path, version: str, simulated: bool) -> str:
+    """The staged ``_config.yml``: the book's, plus the data-release notice on every page and
+    the folder of extra downloads (the data-release zip) copied to the site root."""
+    config = yaml.safe_load((root / CONFIG_FILE).read_text(encoding="utf-8"))
+    notice = f"Data release {version}."
+    if simulated:
+        notice = f"{SIMULATED_NOTICE} {notice}"
+    config.setdefault("html", {})["announcement"] = html.escape(notice)
+    sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
+    sphinx_config["html_extra_path"] = [DOWNLOADS_DIR]
+    return yaml.safe_dump(config, sort_keys=True, allow_unicode=True)
+
+
+def _write_if_changed(target: Path, content: bytes) -> None:
+    """Write ``content`` (atomically) unless ``target`` already holds it: unchanged staged files
+    keep their modification time, so Sphinx re-reads only what changed."""
+    if target.is_file() and target.read_bytes() == content:
+        return
+    _replace_atomically(target, lambda tmp: tmp.write_bytes(content))
+
+
+def _static_files(root: Path, names: list[str]) -> list[Path]:
+    """Files the book needs besides its documents: non-notebook files beside the chapters
+    (images, bibliographies), ``_static/`` and ``*.bib`` at the root."""
+    folders = {(root / name).parent for name in names if (root / name).parent != root}
+    found = [p for p in root.glob("*.bib")]
+    found += [p for p in (root / "_static").rglob("*") if p.is_file()]
+    for folder in folders:
+        found += [p for p in folder.rglob("*") if p.is_file() and p.suffix not in {".md", ".ipynb"}]
+    return sorted(found)
+
+
+def _stage(
+    root: Path, stage: Path, jobs: list[ChapterJob], config: str, zip_name: str, zip_bytes: bytes
+) -> str:
+    """Make ``stage`` the book tree to build; remove anything else. Returns the site key: the
+    sha256 of every staged file's path and bytes."""
+    wanted: dict[Path, bytes] = {
+        stage / CONFIG_FILE: config.encode(),
+        stage / TOC_FILE: (root / TOC_FILE).read_bytes(),
+        stage / DOWNLOADS_DIR / zip_name: zip_bytes,
+    }
+    for job in jobs:
+        wanted[stage / f"{job.name}.ipynb"] = job.cached.read_bytes()
+    for path in _static_files(root, [job.name for job in jobs]):
+        wanted[stage / path.relative_to(root)] = path.read_bytes()
+    for target, content in wanted.items():
+        _write_if_changed(target, content)
+    if stage.is_dir():
+        for path in sorted(stage.rglob("*"), reverse=True):
+            if path.is_file() and path not in wanted:
+                path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+    digest = hashlib.sha256()
+    for target in sorted(wanted):
+        digest.update(f"\0{target.relative_to(stage).as_posix()}\0".encode())
+        digest.update(wanted[target])
+    return digest.hexdigest()
+
+
+def _jupyter_book(stage: Path, work: Path) -> None:
+    """``jupyter-book build`` strict (-W -n: every warning is an error, no --keep-going)."""
+    command = [
+        str(Path(sys.executable).with_name("jupyter-book")),
+        "build",
+        str(stage),
+        "--path-output",
+        str(work),
+        "--builder",
+        "html",
+        "-W",
+        "-n",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        output = (result.stdout + result.stderr).strip().splitlines()
+        raise BuildError("jupyter-book build failed:\n" + "\n".join(output[-40:]))
+
+
+def _recover(out: Path) -> None:
+    """Undo what a killed build may have left: restore a site caught mid-swap, drop temporary
+    files, and drop a Sphinx work folder whose build did not finish."""
+    html_dir, old = out / "html", out / ".html-old"
+    if old.is_dir() and not html_dir.is_dir():
+        os.rename(old, html_dir)
+    for leftover in [old, *out.glob(".html-new*")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+    for tmp in out.rglob(".tmp-*"):
+        tmp.unlink()
+    work = out / "work"
+    if work.is_dir() and not (work / ".complete").is_file():
+        shutil.rmtree(work)
+
+
+def _swap_site(built: Path, out: Path, site_key: str) -> None:
+    """Copy the built site beside ``<out>/html`` and swap it in with two renames."""
+    new = Path(tempfile.mkdtemp(prefix=".html-new", dir=out))
+    shutil.copytree(built, new, dirs_exist_ok=True)
+    (new / SITE_KEY_FILE).write_text(site_key + "\n", encoding="utf-8")
+    html_dir, old = out / "html", out / ".html-old"
+    if html_dir.is_dir():
+        os.rename(html_dir, old)
+    os.rename(new, html_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _plan(
+    root: Path, params: dict[str, Any], data_dir: Path, cache: Path, zip_name: str, zip_sha: str
+) -> list[ChapterJob]:
+    names = toc_documents(root)
+    jobs = []
+    for position, name in enumerate(names):
+        md_path = root / f"{name}.md"
+        reads = chapter_reads(read_chapter(md_path), md_path)
+        chapter = dict(params, tables=[t for t in contract.RELEASE_TABLES if t in reads])
+        if position == 0:  # the landing page offers the data release for download
+            chapter.update(release_zip=zip_name, release_sha256=zip_sha)
+        key = chapter_key(md_path, chapter, data_dir, reads, root)
+        cached = cache / f"{name.replace('/', '__')}.{key[:16]}.ipynb"
+        jobs.append(ChapterJob(name, md_path, chapter, key, cached))
+    return jobs
+
+
+def _execute(jobs: list[ChapterJob], root: Path, workers: int, log: Callable[[str], None]) -> None:
+    """Execute the chapters not in the cache, in parallel; stop at the first failure."""
+    todo = []
+    for job in jobs:
+        if job.cached.is_file():
+            job.status = "reused"
+            log(f"[reused  ] {job.name}")
+        else:
+            todo.append(job)
+    if not todo:
+        return
+    context = multiprocessing.get_context("fork")  # the parent runs no threads; fork is cheap
+    with concurrent.futures.ProcessPoolExecutor(
+        max_workers=max(1, min(workers, len(todo))), mp_context=context, initializer=_limit_threads
+    ) as pool:
+        futures = {
+            pool.submit(_execute_job, job.md_path, job.params, job.cached, root): job
+            for job in todo
+        }
+        failure = None
+        for future in concurrent.futures.as_completed(futures):
+            job = futures[future]
+            try:
+                job.seconds = future.result()
+            except Exception as error:  # any failure (a dead kernel too) stops the build
+                if not isinstance(error, ChapterError):
+                    error = ChapterError(f"chapter {job.md_path}: {type(error).__name__}: {error}")
+                job.status = "failed"
+                failure = failure or error
+                log(f"[failed  ] {job.name}")
+                for pending in futures:
+                    pending.cancel()
+                continue
+            job.status = "executed"
+            log(f"[executed] {job.name} in {job.seconds:.1f} s")
+    if failure is not None:
+        raise failure
+
+
+def build_book(
+    root: Path,
+    params: dict[str, Any],
+    out: Path,
+    jobs: int,
+    log: Callable[[str], None] = print,
+) -> BuildReport:
+    """Build the book at ``root`` with ``params`` into ``out`` (see the module docstring).
+
+    Returns
+    -------
+    BuildReport : also written to ``<out>/report.json`` whether the build succeeds or not
+
+    Raises
+    ------
+    BuildError : invalid data release, missing chapter source, failed cell (ChapterError) or a
+        jupyter-book warning; ``<out>/html`` is then untouched
+    """
+    from ldil2 import data
+
+    started = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    _recover(out)
+    report = BuildReport(parameters=dict(params))
+    try:
+        data_dir = Path(params.get("data_dir", "data"))
+        data_dir = data_dir if data_dir.is_absolute() else root / data_dir
+        try:
+            release = data.load(data_dir)
+        except data.ReleaseError as error:
+            count = len(error.problems)
+            raise BuildError(f"data release {data_dir}: {count} problem(s)\n{error}") from None
+        version = str(release.version)
+        report.data = {
+            "version": version,
+            "provenance": release.provenance,
+            "directory": str(params.get("data_dir", "data")),
+        }
+        zip_name = f"data-release-{version}.zip"
+        zip_bytes = release_zip_bytes(data_dir)
+        zip_sha = hashlib.sha256(zip_bytes).hexdigest()
+        report.data.update(zip=zip_name, sha256=zip_sha)
+        plan = _plan(root, params, data_dir, out / "cache", zip_name, zip_sha)
+        executing = time.perf_counter()
+        try:
+            _execute(plan, root, jobs, log)
+        finally:
+            report.chapters = {
+                job.name: {"status": job.status, "seconds": round(job.seconds, 2), "key": job.key}
+                for job in plan
+            }
+        execution_seconds = time.perf_counter() - executing
+        current = {job.cached for job in plan}
+        for stale in (out / "cache").glob("*.ipynb"):
+            if stale not in current:
+                stale.unlink()
+        config = _edition_config(root, version, release.is_simulated)
+        site_key = _stage(root, out / "stage", plan, config, zip_name, zip_bytes)
+        site_file = out / "html" / SITE_KEY_FILE
+        book_seconds = 0.0
+        if site_file.is_file() and site_file.read_text(encoding="utf-8").strip() == site_key:
+            log("[site    ] unchanged: jupyter-book not run")
+        else:
+            booking = time.perf_counter()
+            work = out / "work"
+            (work / ".complete").unlink(missing_ok=True)
+            try:
+                _jupyter_book(out / "stage", work)
+            except BuildError:
+                shutil.rmtree(work, ignore_errors=True)
+                raise
+            (work / ".complete").touch()
+            _swap_site(work / "_build" / "html", out, site_key)
+            book_seconds = time.perf_counter() - booking
+            log(f"[site    ] jupyter-book build in {book_seconds:.1f} s")
+        statuses = [job.status for job in plan]
+        report.status = "ok"
+        report.totals = {
+            "chapters": len(plan),
+            "executed": statuses.count("executed"),
+            "reused": statuses.count("reused"),
+            "execution_seconds": round(execution_seconds, 2),
+            "jupyter_book_seconds": round(book_seconds, 2),
+            "seconds": round(time.perf_counter() - started, 2),
+        }
+        log(
+            f"built {len(plan)} documents ({report.totals['executed']} executed, "
+            f"{report.totals['reused']} reused) in {report.totals['seconds']:.1f} s: "
+            f"execution {execution_seconds:.1f} s, jupyter-book {book_seconds:.1f} s "
+            f"-> {out / 'html'}"
+        )
+        return report
+    except BuildError as error:
+        report.error = str(error)
+        raise
+    finally:
+        report.write(out / "report.json")
+
+
+def build_command(params_file: Path, overrides: list[str], out: Path, jobs: int) -> int:
+    """``python -m ldil2 build``: build the book of the current directory; 0 on success, else
+    print why and return 1."""
+    root = Path.cwd()
+    try:
+        params = read_parameters(params_file)
+        params.update(parse_overrides(overrides))
+        build_book(root, params, out.resolve(), jobs)
+    except BuildError as error:
+        print(f"build failed: {error}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,158 @@
+"""Chapter set-up: the one call every chapter makes in its second cell.
+
+A chapter's first code cell (tagged ``parameters``) holds only ``params = None``; the build injects
+the edition's parameters as a dict. The second cell is::
+
+    import ldil2.chapter; ch = ldil2.chapter.setup(params)
+
+which loads the data release (only the tables the chapter declared in its front matter under
+``ldil2: reads:``), applies the book's one seaborn theme and returns a :class:`Chapter`.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ldil2 import contract
+
+PARAMETERS_FILE = "parameters.yml"
+TOC_FILE = "_toc.yml"
+# Parameters the build adds for its own use (not chosen by an editor of the book).
+INTERNAL_PARAMETERS = ("tables", "release_zip", "release_sha256")
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The book root: the nearest folder at or above ``start`` holding the toc and parameters.
+
+    Parameters
+    ----------
+    start : folder to search from; default the current working directory
+
+    Returns
+    -------
+    Path : that folder; if there is none, the repository holding the installed ``ldil2`` package
+    """
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / TOC_FILE).is_file() and (folder / PARAMETERS_FILE).is_file():
+            return folder
+    return Path(__file__).resolve().parents[1]
+
+
+def read_parameters(path: Path) -> dict[str, Any]:
+    """The book-level parameters of ``parameters.yml`` as a dict.
+
+    Raises
+    ------
+    ValueError : names the file when it is not a YAML mapping
+    """
+    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(loaded, dict):
+        raise ValueError(f"{path}: expected a mapping of parameter names to values")
+    return loaded
+
+
+@dataclass
+class Chapter:
+    """What a chapter works with: its parameters, its data release and the analysis table.
+
+    Attributes
+    ----------
+    params : the edition's parameters (parameters.yml + command-line overrides + ``tables``)
+    release : the data release, loaded with only the tables the chapter declared
+    population : the analysis population code (``per_protocol`` | ``itt`` | ``safety``)
+    """
+
+    params: dict[str, Any]
+    release: Any
+    population: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        population = self.params.get("population", contract.POPULATIONS[0])
+        if population not in contract.POPULATIONS:
+            raise ValueError(
+                f"parameter population: {population!r} is not one of {contract.POPULATIONS}"
+            )
+        self.population = population
+
+    @property
+    def population_label(self) -> str:
+        """Plain-language name of the analysis population, e.g. "per-protocol population"."""
+        return contract.POPULATION_LABELS[self.population]
+
+    def parameters_html(self) -> str:
+        """The edition's parameters as an HTML table (names and values escaped); ``tables`` and
+        the download parameters of the landing page are left out."""
+        shown = {k: v for k, v in self.params.items() if k not in INTERNAL_PARAMETERS}
+        rows = "".join(
+            f"<tr><td><code>{html.escape(str(k))}</code></td><td>{html.escape(str(v))}</td></tr>"
+            for k, v in shown.items()
+        )
+        return (
+            '<table class="table"><caption>Parameters this edition was built with</caption>'
+            f"<thead><tr><th>parameter</th><th>value</th></tr></thead><tbody>{rows}</tbody>"
+            "</table>"
+        )
+
+    def release_download_html(self) -> str:
+        """A link to the data-release zip the build placed at the site root, with its sha256.
+
+        Raises
+        ------
+        KeyError : run outside the build (the build injects ``release_zip``, ``release_sha256``)
+        """
+        name = html.escape(self.params["release_zip"])
+        sha = html.escape(self.params["release_sha256"])
+        return (
+            f'<p><a href="{name}" download>Download the data release ({name})</a><br>'
+            f"sha256: <code>{sha}</code></p>"
+        )
+
+    @cached_property
+    def analysis(self):
+        """The analysis table (one row per subject and attended visit), built on first use."""
+        from ldil2.derive import make_analysis_table
+
+        return make_analysis_table(self.release, joints=self.params.get("acr_joints", "68/66"))
+
+
+def setup(params: dict[str, Any] | None) -> Chapter:
+    """Load what a chapter needs and apply the book's figure theme.
+
+    Parameters
+    ----------
+    params : the injected parameters; ``None`` (an author running the chapter in JupyterLab)
+        reads ``parameters.yml`` of the book root (see :func:`find_root`) and loads every table
+
+    Returns
+    -------
+    Chapter
+
+    Raises
+    ------
+    ldil2.data.ReleaseError : the data release breaks the data contract
+    ValueError : an unknown analysis population
+
+    Notes
+    -----
+    A relative ``data_dir`` is resolved against the book root, so a chapter gives the same
+    result whether it runs in the build (working directory: the book root) or in JupyterLab.
+    """
+    from ldil2 import data, figures
+
+    root = find_root()
+    if params is None:
+        params = read_parameters(root / PARAMETERS_FILE)
+    params = dict(params)
+    data_dir = Path(params.get("data_dir", "data"))
+    if not data_dir.is_absolute():
+        data_dir = root / data_dir
+    release = data.load(data_dir, tables=params.get("tables"))
+    figures.set_theme()
+    return Chapter(params=params, release=release)
