@@ -12,10 +12,14 @@ from __future__ import annotations
 import ast
 import json
 import math
+import sys
 from pathlib import Path
 
 import nbformat
 import pandas as pd
+import yaml
+
+from ldil2 import contract as c
 
 GLUE_PREFIX = "application/papermill.record/"
 """MIME prefix myst-nb gives a value glued with ``display=False`` (myst_nb.ext.glue)."""
@@ -183,3 +187,119 @@ def what_changed(
             chapter, _, result = key.partition(":")
             rows.append((chapter, result, other, before, now))
     return pd.DataFrame(rows, columns=columns, dtype=object)
+
+
+EDITION_PARAMETERS = ("population", "acr_joints", "imputation", "mi_imputations", "seed")
+"""Parameters of a built edition recorded in its snapshot (they change what the values mean)."""
+
+
+def built_edition(build_dir: Path) -> tuple[str, dict, list[Path]]:
+    """The data version, edition parameters and executed notebooks of a successful build.
+
+    Parameters
+    ----------
+    build_dir : the ``--out`` folder of ``python -m ldil2 build``: ``report.json`` (its
+        ``data.version``, ``parameters`` and ``chapters``) and ``stage/<chapter>.ipynb``, the
+        executed notebooks the site was built from
+
+    Raises
+    ------
+    ValueError : no report, a build that did not succeed, or a chapter notebook missing (names
+        the file)
+    """
+    report_path = build_dir / "report.json"
+    if not report_path.is_file():
+        raise ValueError(f"{report_path}: no build report; run python -m ldil2 build first")
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    if report.get("status") != "ok":
+        raise ValueError(f"{report_path}: status {report.get('status')!r}, expected 'ok'")
+    notebooks = [build_dir / "stage" / f"{name}.ipynb" for name in sorted(report["chapters"])]
+    absent = [str(p) for p in notebooks if not p.is_file()]
+    if absent:
+        raise ValueError(f"{report_path}: executed notebook(s) missing: {', '.join(absent)}")
+    parameters = report.get("parameters", {})
+    edition = {k: parameters[k] for k in EDITION_PARAMETERS if k in parameters}
+    return str(report["data"]["version"]), edition, notebooks
+
+
+def release_command(build_dir: Path, releases_dir: Path) -> int:
+    """``python -m ldil2 release``: snapshot every glued value of a built edition.
+
+    Writes ``releases_dir/<version>.json`` (see :func:`write_snapshot`) from the executed
+    notebooks of ``build_dir`` and prints the file and the number of values; returns 0, or prints
+    the problem to stderr and returns 1.
+    """
+    try:
+        version, edition, notebooks = built_edition(build_dir)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 1
+    values = edition_values(notebooks)
+    path = write_snapshot(values, version, releases_dir, edition)
+    print(f"{path}: {len(values)} values of data release {version}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# The earlier data transfer shipped as the second release
+# ---------------------------------------------------------------------------------------------
+
+EARLIER_RELEASE = {"version": "2026.08.1", "after_week": 12, "late_subjects_per_arm": 6}
+"""The earlier release: the same simulated trial at an earlier data transfer, in which the
+case-report pages after week 12 of the last 6 participants per arm (by subject_id, the enrolment
+order) had not yet been entered. See :func:`cut_release`."""
+
+_WEEKLY_TABLES = (c.ASSESSMENTS, c.LABS, c.IMMUNOLOGY)
+_DAYS_PER_WEEK = 7
+
+
+def cut_release(
+    source: Path, out: Path, version: str, after_week: int, late_subjects_per_arm: int
+) -> list[str]:
+    """Write an earlier data transfer of a release: late participants' pages after a week removed.
+
+    Parameters
+    ----------
+    source : directory of a valid data release (the data contract's CSVs and metadata.yml)
+    out : directory to write the earlier release to (created; its files are overwritten)
+    version : the earlier release's metadata.yml ``version``
+    after_week : visits later than this week are not yet entered for the late participants
+    late_subjects_per_arm : how many participants per arm (the last by ``subject_id``, the
+        enrolment order) are late
+
+    Returns
+    -------
+    list : the subject_ids of the late participants
+
+    Notes
+    -----
+    For each late participant the rows of assessments.csv, labs.csv and immunology.csv with
+    ``week > after_week`` and the adverse events with ``onset_day > 7 * after_week`` are dropped.
+    Every other row is copied as text (values unchanged); subjects.csv, exposure.csv and
+    published.csv are copied unchanged. metadata.yml gets the new ``version`` and a
+    ``derived_from`` entry naming the source version and the rule. The result obeys the data
+    contract: the participants completed the trial; their later pages were not yet entered.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    subjects = pd.read_csv(source / c.SUBJECTS, dtype=str, keep_default_na=False)
+    late: list[str] = []
+    for arm in c.ARMS:
+        ids = sorted(subjects.loc[subjects[c.ARM] == arm, c.SUBJECT_ID])
+        late += ids[len(ids) - late_subjects_per_arm :]
+    for path in sorted(source.glob("*.csv")):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        is_late = frame[c.SUBJECT_ID].isin(late) if c.SUBJECT_ID in frame.columns else None
+        if path.name in _WEEKLY_TABLES:
+            frame = frame[~(is_late & (frame[c.WEEK].astype(int) > after_week))]
+        elif path.name == c.ADVERSE_EVENTS:
+            onset = frame[c.AE_ONSET_DAY].astype(int)
+            frame = frame[~(is_late & (onset > _DAYS_PER_WEEK * after_week))]
+        frame.to_csv(out / path.name, index=False, lineterminator="\n")
+    metadata = yaml.safe_load((source / c.METADATA).read_text(encoding="utf-8"))
+    metadata["derived_from"] = {
+        "version": str(metadata["version"]),
+        "rule": f"case-report pages after week {after_week} of {', '.join(late)} not yet entered",
+    }
+    metadata["version"] = version
+    (out / c.METADATA).write_text(yaml.safe_dump(metadata, sort_keys=True), encoding="utf-8")
+    return late

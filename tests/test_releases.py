@@ -1,0 +1,165 @@
+"""Tests of ldil2.releases: glue snapshots, what changed, the earlier data transfer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from IPython.core.formatters import format_display_data
+
+from ldil2 import releases
+
+RECORD = "application/papermill.record/"  # myst_nb.ext.glue.GLUE_PREFIX
+
+
+def _glue_output(name: str, value: object, display: bool = False) -> nbformat.NotebookNode:
+    """The output myst_nb.glue(name, value, display) writes (myst-nb 1.4 glue/__init__.py)."""
+    bundle, metadata = format_display_data(value)
+    prefix = "" if display else RECORD
+    metadata["scrapbook"] = {"name": name, "mime_prefix": prefix}
+    data = {prefix + key: item for key, item in bundle.items()}
+    return nbformat.v4.new_output("display_data", data=data, metadata=metadata)
+
+
+def _notebook(path: Path, glued: dict[str, object]) -> Path:
+    cell = nbformat.v4.new_code_cell("glue(...)")
+    cell.outputs = [_glue_output(name, value) for name, value in glued.items()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), path)
+    return path
+
+
+def _build(folder: Path, version: str, chapters: dict[str, dict[str, object]]) -> Path:
+    """A fake successful build folder: report.json and the staged executed notebooks."""
+    for name, glued in chapters.items():
+        _notebook(folder / "stage" / f"{name}.ipynb", glued)
+    report = {
+        "status": "ok",
+        "data": {"version": version},
+        "parameters": {"population": "per_protocol", "data_dir": "data"},
+        "chapters": {name: {"status": "executed"} for name in chapters},
+    }
+    (folder / "report.json").write_text(json.dumps(report))
+    return folder
+
+
+def test_glued_values_reads_scalars_and_skips_rich_objects(tmp_path):
+    class Rich:
+        def _repr_html_(self) -> str:
+            return "<b>table</b>"
+
+    path = _notebook(
+        tmp_path / "x.ipynb",
+        {"pct": 70.58823529411765, "n": 17, "text": "P = 0.014", "table": Rich()},
+    )
+    assert releases.glued_values(path) == {"pct": 70.58823529411765, "n": 17, "text": "P = 0.014"}
+
+
+def test_glued_values_reads_displayed_glue(tmp_path):
+    cell = nbformat.v4.new_code_cell("glue('a', 1.5)")
+    cell.outputs = [_glue_output("a", 1.5, display=True)]
+    path = tmp_path / "d.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), path)
+    assert releases.glued_values(path) == {"a": 1.5}
+
+
+def test_glued_values_rejects_a_name_glued_twice(tmp_path):
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [_glue_output("a", 1), _glue_output("a", 2)]
+    path = tmp_path / "twice.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), path)
+    with pytest.raises(ValueError, match="glue name 'a' is used twice"):
+        releases.glued_values(path)
+
+
+def test_version_key_orders_numerically():
+    versions = ["2026.11.10", "2026.08.1", "2026.11.2", "2026.11.1"]
+    assert sorted(versions, key=releases.version_key) == [
+        "2026.08.1",
+        "2026.11.1",
+        "2026.11.2",
+        "2026.11.10",
+    ]
+
+
+def test_snapshot_is_deterministic_sorted_json(tmp_path):
+    first = releases.write_snapshot({"b:x": 1.0, "a:y": "s"}, "1.0.0", tmp_path / "r1")
+    second = releases.write_snapshot({"a:y": "s", "b:x": 1.0}, "1.0.0", tmp_path / "r2")
+    assert first.read_bytes() == second.read_bytes()
+    text = first.read_text()
+    assert text.endswith("}\n")
+    assert text.index('"a:y"') < text.index('"b:x"')
+
+
+def test_release_command_snapshots_every_glued_value(tmp_path, capsys):
+    build = _build(
+        tmp_path / "build",
+        "2026.11.1",
+        {"chapters/primary": {"acr20_w24": 76.5, "n_pp": 17}, "index": {"version": "2026.11.1"}},
+    )
+    assert releases.release_command(build, tmp_path / "releases") == 0
+    snapshot = releases.read_snapshot(tmp_path / "releases" / "2026.11.1.json")
+    assert snapshot["values"] == {
+        "primary:acr20_w24": 76.5,
+        "primary:n_pp": 17,
+        "index:version": "2026.11.1",
+    }
+    assert snapshot["edition"] == {"population": "per_protocol"}
+    assert "3 values of data release 2026.11.1" in capsys.readouterr().out
+
+
+def test_release_command_refuses_a_failed_build(tmp_path, capsys):
+    build = _build(tmp_path / "build", "1", {"index": {"a": 1}})
+    report = json.loads((build / "report.json").read_text())
+    (build / "report.json").write_text(json.dumps({**report, "status": "failed"}))
+    assert releases.release_command(build, tmp_path / "releases") == 1
+    assert "status 'failed'" in capsys.readouterr().err
+    assert not (tmp_path / "releases").exists()
+
+
+def test_what_changed_two_releases_one_changed_value(tmp_path):
+    # two tiny releases whose builds differ in exactly one glued value
+    old = {"chapters/primary": {"acr20_w24": 76.5, "n_pp": 17, "p": "P = 0.014"}}
+    new = {"chapters/primary": {"acr20_w24": 76.5, "n_pp": 16, "p": "P = 0.014"}}
+    store = tmp_path / "releases"
+    releases.release_command(_build(tmp_path / "old", "2026.08.1", old), store)
+    releases.release_command(_build(tmp_path / "new", "2026.11.1", new), store)
+    current = releases.read_snapshot(store / "2026.11.1.json")["values"]
+    changed = releases.what_changed(current, store, "2026.11.1")
+    assert changed.to_dict("records") == [
+        {
+            "chapter": "primary",
+            "result": "n_pp",
+            "previous_version": "2026.08.1",
+            "previous": 17,
+            "current": 16,
+        }
+    ]
+
+
+def test_what_changed_uses_the_latest_other_version(tmp_path):
+    store = tmp_path / "releases"
+    releases.write_snapshot({"c:a": 1}, "2026.01.1", store)
+    releases.write_snapshot({"c:a": 2}, "2026.08.1", store)
+    releases.write_snapshot({"c:a": 3}, "2026.11.1", store)
+    changed = releases.what_changed({"c:a": 3}, store, "2026.11.1")
+    assert changed[["previous_version", "previous", "current"]].values.tolist() == [
+        ["2026.08.1", 2, 3]
+    ]
+
+
+def test_what_changed_lists_added_and_removed_results(tmp_path):
+    store = tmp_path / "releases"
+    releases.write_snapshot({"c:gone": 1.0, "c:same": 2.0}, "1", store)
+    changed = releases.what_changed({"c:same": 2.0, "c:new": "x"}, store, "2")
+    assert changed[["result", "previous", "current"]].values.tolist() == [
+        ["gone", 1.0, None],
+        ["new", None, "x"],
+    ]
+
+
+def test_what_changed_without_another_version_is_empty(tmp_path):
+    releases.write_snapshot({"c:a": 1}, "2", tmp_path)
+    assert releases.what_changed({"c:a": 5}, tmp_path, "2").empty
