@@ -440,6 +440,14 @@ def _schema_problems(
     return problems
 
 
+_FILE_ORDER = (*c.RELEASE_TABLES, c.METADATA, c.PUBLISHED)
+
+
+def _problem_order(problem: Problem) -> tuple[int, int]:
+    """Problems are listed by file (contract order), then by line; file-level problems first."""
+    return _FILE_ORDER.index(problem.file), problem.line or 0
+
+
 def _empty_frame(schema: pa.DataFrameSchema) -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -652,7 +660,7 @@ def load(data_dir: str | Path, tables: Iterable[str] | None = None) -> Release:
         published, raw, found = _read_csv(data_dir / c.PUBLISHED, SCHEMAS[c.PUBLISHED])
         problems += found + _schema_problems(c.PUBLISHED, published, raw, SCHEMAS[c.PUBLISHED])
     if problems:
-        raise ReleaseError(problems)
+        raise ReleaseError(sorted(problems, key=_problem_order))
     tables_out = {
         _FIELD_OF_FILE[name]: frames[name][0] if name in frames else _empty_frame(SCHEMAS[name])
         for name in c.RELEASE_TABLES
