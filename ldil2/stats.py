@@ -16,6 +16,7 @@ import statsmodels.api as sm
 from scipy import stats as sps
 
 from ldil2 import contract as c
+from ldil2.derive import impute_nri, make_analysis_table, select_population
 
 Z95 = float(sps.norm.ppf(0.975))
 
@@ -288,4 +289,367 @@ def mixed_change(
         n_observations=len(data),
         weeks=weeks,
         description=description,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Single-visit comparisons of proportions
+# ---------------------------------------------------------------------------------------------
+
+
+def format_count(count: int, total: int) -> str:
+    """'12/17 (70.6%)'; '0/0 (NA)' when the total is 0."""
+    if total == 0:
+        return "0/0 (NA)"
+    return f"{count}/{total} ({100 * count / total:.1f}%)"
+
+
+def _check_counts(count: int, total: int, name: str = "count") -> None:
+    if total < 1:
+        raise ValueError(f"total: {total} violates > 0")
+    if not 0 <= count <= total:
+        raise ValueError(f"{name}: {count} violates 0 <= {name} <= total ({total})")
+
+
+@dataclass(frozen=True)
+class Proportion:
+    """A proportion count/total with its 95% Wilson score CI (as fractions 0-1)."""
+
+    count: int
+    total: int
+    estimate: float
+    ci_low: float
+    ci_high: float
+
+    @property
+    def text(self) -> str:
+        """e.g. '12/17 (70.6%)'."""
+        return format_count(self.count, self.total)
+
+    @property
+    def ci_text(self) -> str:
+        """e.g. '46.9% to 86.7%'."""
+        return f"{100 * self.ci_low:.1f}% to {100 * self.ci_high:.1f}%"
+
+
+def wilson_ci(count: int, total: int, z: float = Z95) -> Proportion:
+    """Proportion with the Wilson score interval.
+
+    Notes
+    -----
+    p = x/n; centre = (x + z^2/2)/(n + z^2); half-width = z*sqrt(n*p*(1-p) + z^2/4)/(n + z^2).
+
+    Raises
+    ------
+    ValueError : total < 1 or count outside 0..total
+
+    References
+    ----------
+    Wilson, J Am Stat Assoc 1927;22:209-212; Newcombe, Stat Med 1998;17:857-872 (method 3).
+    """
+    _check_counts(count, total)
+    p = count / total
+    centre = (count + z**2 / 2) / (total + z**2)
+    half = z * np.sqrt(total * p * (1 - p) + z**2 / 4) / (total + z**2)
+    return Proportion(int(count), int(total), p, float(centre - half), float(centre + half))
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A difference of two proportions (first minus second) with its 95% CI (fractions)."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    description: str
+
+    @property
+    def text(self) -> str:
+        """e.g. '27.1 percentage points (95% CI -2.6 to 50.0)'."""
+        return (
+            f"{100 * self.estimate:.1f} percentage points "
+            f"(95% CI {100 * self.ci_low:.1f} to {100 * self.ci_high:.1f})"
+        )
+
+
+def newcombe_difference(x1: int, n1: int, x2: int, n2: int, z: float = Z95) -> Difference:
+    """Difference p1 - p2 of independent proportions with the Newcombe hybrid score CI.
+
+    Notes
+    -----
+    With Wilson limits (l1, u1) for p1 and (l2, u2) for p2 (see wilson_ci), d = p1 - p2:
+    lower = d - sqrt((p1 - l1)^2 + (u2 - p2)^2); upper = d + sqrt((u1 - p1)^2 + (p2 - l2)^2).
+
+    References
+    ----------
+    Newcombe, Stat Med 1998;17:873-890, method 10.
+    """
+    a, b = wilson_ci(x1, n1, z), wilson_ci(x2, n2, z)
+    d = a.estimate - b.estimate
+    low = d - np.sqrt((a.estimate - a.ci_low) ** 2 + (b.ci_high - b.estimate) ** 2)
+    high = d + np.sqrt((a.ci_high - a.estimate) ** 2 + (b.estimate - b.ci_low) ** 2)
+    return Difference(
+        float(d), float(low), float(high), "Newcombe hybrid score interval (method 10)"
+    )
+
+
+@dataclass(frozen=True)
+class ExactTest:
+    """A hypothesis test: p-value, test statistic and the test in plain language."""
+
+    statistic: float
+    p_value: float
+    description: str
+
+    @property
+    def p_text(self) -> str:
+        """e.g. 'P = 0.116'."""
+        return format_p(self.p_value)
+
+
+def fisher_exact(x1: int, n1: int, x2: int, n2: int) -> ExactTest:
+    """Two-sided Fisher's exact test of the 2x2 table [[x1, n1 - x1], [x2, n2 - x2]]
+    (scipy.stats.fisher_exact); statistic = the sample odds ratio."""
+    _check_counts(x1, n1, "x1")
+    _check_counts(x2, n2, "x2")
+    result = sps.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]])
+    return ExactTest(float(result.statistic), float(result.pvalue), "two-sided Fisher's exact test")
+
+
+@dataclass(frozen=True)
+class OddsRatio:
+    """Odds ratio (first vs second group) with its 95% CI."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    corrected: bool
+    description: str
+
+    @property
+    def text(self) -> str:
+        """e.g. '3.12 (95% CI 0.83 to 11.79)'."""
+        return f"{self.estimate:.2f} (95% CI {self.ci_low:.2f} to {self.ci_high:.2f})"
+
+
+def odds_ratio(x1: int, n1: int, x2: int, n2: int, z: float = Z95) -> OddsRatio:
+    """Odds ratio with the Woolf (logit) 95% CI.
+
+    Notes
+    -----
+    Cells a = x1, b = n1 - x1, c = x2, d = n2 - x2; OR = ad/(bc);
+    SE(ln OR) = sqrt(1/a + 1/b + 1/c + 1/d); CI = exp(ln OR -/+ z*SE). When any cell is 0,
+    0.5 is added to every cell (Haldane-Anscombe correction) for the estimate and the CI, and
+    `corrected` is True (the description says so).
+
+    References
+    ----------
+    Woolf, Ann Hum Genet 1955;19:251-253; Haldane, Ann Hum Genet 1956;20:309-311.
+    """
+    _check_counts(x1, n1, "x1")
+    _check_counts(x2, n2, "x2")
+    cells = np.array([x1, n1 - x1, x2, n2 - x2], dtype=float)
+    corrected = bool((cells == 0).any())
+    if corrected:
+        cells += 0.5
+    a, b, c_, d = cells
+    log_or = np.log(a * d / (b * c_))
+    se = np.sqrt((1 / cells).sum())
+    description = "Woolf logit interval" + (
+        " with 0.5 added to every cell because one cell is 0 (Haldane correction)"
+        if corrected
+        else ""
+    )
+    return OddsRatio(
+        float(np.exp(log_or)),
+        float(np.exp(log_or - z * se)),
+        float(np.exp(log_or + z * se)),
+        corrected,
+        description,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# ANCOVA at one visit
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AncovaResult:
+    """Baseline-adjusted difference in mean change (Ld-IL2 minus placebo) at one visit."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    week: int
+    n_subjects: dict[str, int]
+    description: str
+
+    @property
+    def p_text(self) -> str:
+        """e.g. 'P = 0.021'."""
+        return format_p(self.p_value)
+
+    @property
+    def estimate_text(self) -> str:
+        """e.g. '-4.2 (95% CI -7.9 to -0.5)'."""
+        return f"{self.estimate:.1f} (95% CI {self.ci_low:.1f} to {self.ci_high:.1f})"
+
+
+def ancova(
+    table: pd.DataFrame, outcome: str = "chg_cdai", baseline: str = "base_cdai", week: int = 24
+) -> AncovaResult:
+    """ANCOVA of change from baseline at one visit: OLS `outcome ~ arm + baseline`.
+
+    Parameters
+    ----------
+    table : analysis table already restricted to the population
+    outcome, baseline : change and baseline columns; rows missing either are left out
+    week : the visit
+
+    Returns
+    -------
+    AncovaResult : arm coefficient (Ld-IL2 minus placebo), its 95% t-interval and t-test p.
+
+    References
+    ----------
+    Vickers & Altman, BMJ 2001;323:1123-1124 (ANCOVA for change from baseline).
+    """
+    data, _ = longitudinal_frame(table, [outcome, baseline], (week,))
+    x = design(data, (week,), interaction=False, covariate=baseline)
+    fit = sm.OLS(data[outcome].astype(float), x).fit()
+    low, high = fit.conf_int().loc["treat"]
+    description = (
+        f"ANCOVA at week {week}: linear regression of {outcome} on arm and the baseline value "
+        f"({baseline}); t-based 95% CI and p-value; participants without a value at week "
+        f"{week} are left out."
+    )
+    return AncovaResult(
+        estimate=float(fit.params["treat"]),
+        ci_low=float(low),
+        ci_high=float(high),
+        p_value=float(fit.pvalues["treat"]),
+        week=int(week),
+        n_subjects=subjects_per_arm(data),
+        description=description,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# A binary endpoint at one visit, by arm
+# ---------------------------------------------------------------------------------------------
+
+IMPUTATIONS: dict[str, str] = {
+    "none": "observed cases: participants without a value at the visit are left out",
+    "nri": (
+        "non-responder imputation: participants without a value at the visit (withdrawn or "
+        "missing) count as non-responders"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class BinaryComparison:
+    """A binary endpoint at one visit in one population: Ld-IL2 vs placebo.
+
+    Attributes
+    ----------
+    endpoint, week, population, imputation : what was compared and how missing values were
+        handled (see IMPUTATIONS)
+    arms : arm code -> Proportion (n/N with Wilson 95% CI), in contract.ARMS order
+    difference : Ld-IL2 minus placebo with the Newcombe hybrid score 95% CI
+    odds_ratio : Ld-IL2 vs placebo, Woolf CI (Haldane-corrected if a cell is 0)
+    fisher : two-sided Fisher's exact test
+    """
+
+    endpoint: str
+    week: int
+    population: str
+    imputation: str
+    arms: dict[str, Proportion]
+    difference: Difference
+    odds_ratio: OddsRatio
+    fisher: ExactTest
+
+    @property
+    def p_value(self) -> float:
+        """Fisher's exact two-sided p-value."""
+        return self.fisher.p_value
+
+    @property
+    def p_text(self) -> str:
+        """e.g. 'P = 0.116'."""
+        return self.fisher.p_text
+
+    @property
+    def difference_text(self) -> str:
+        """e.g. '27.1 percentage points (95% CI -2.6 to 50.0)'."""
+        return self.difference.text
+
+    def text(self, arm: str) -> str:
+        """n/N (%) of one arm, e.g. '12/17 (70.6%)'."""
+        return self.arms[arm].text
+
+    def percent(self, arm: str) -> float:
+        """Percentage of responders in one arm (0-100)."""
+        return 100 * self.arms[arm].estimate
+
+    @property
+    def description(self) -> str:
+        """Methods in plain language, for a footnote."""
+        return (
+            "Percentages with Wilson score 95% CIs; difference (Ld-IL2 + MTX minus placebo + "
+            f"MTX) with the {self.difference.description}; odds ratio with the "
+            f"{self.odds_ratio.description}; {self.fisher.description}. Missing data: "
+            f"{IMPUTATIONS[self.imputation]}."
+        )
+
+
+def response_by_arm(
+    table: Any,
+    endpoint: str,
+    week: int,
+    population: str = "per_protocol",
+    imputation: str = "none",
+) -> BinaryComparison:
+    """Compare a binary endpoint between arms at one visit.
+
+    Parameters
+    ----------
+    table : the analysis table (ldil2.derive.make_analysis_table) or a Release (the table is
+        then derived with the default ACR joint set)
+    endpoint : a nullable boolean column, e.g. "acr20"
+    week : the visit
+    population : one of contract.POPULATIONS
+    imputation : "none" (observed cases) or "nri" (non-responder imputation)
+
+    Raises
+    ------
+    ValueError : unknown imputation or population, or an arm with no participant at the visit
+    """
+    if imputation not in IMPUTATIONS:
+        raise ValueError(f"imputation: {imputation!r} violates one of {tuple(IMPUTATIONS)}")
+    if hasattr(table, "subjects"):
+        table = make_analysis_table(table)
+    data = select_population(table, population)
+    if imputation == "nri":
+        data = impute_nri(data, endpoint, weeks=(week,))
+    data = data[(data[c.WEEK] == week) & data[endpoint].notna()]
+    counts = {}
+    for arm in c.ARMS:
+        values = data.loc[data[c.ARM] == arm, endpoint].astype(bool)
+        if values.empty:
+            raise ValueError(f"week: no {endpoint} value in arm {arm!r} at week {week}")
+        counts[arm] = (int(values.sum()), len(values))
+    (x1, n1), (x2, n2) = counts[c.ARM_LDIL2], counts[c.ARM_PLACEBO]
+    return BinaryComparison(
+        endpoint=endpoint,
+        week=int(week),
+        population=population,
+        imputation=imputation,
+        arms={arm: wilson_ci(*counts[arm]) for arm in c.ARMS},
+        difference=newcombe_difference(x1, n1, x2, n2),
+        odds_ratio=odds_ratio(x1, n1, x2, n2),
+        fisher=fisher_exact(x1, n1, x2, n2),
     )

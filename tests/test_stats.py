@@ -3,8 +3,11 @@
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.stats
+import scipy.stats.contingency
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
+from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 from ldil2 import contract as c
 from ldil2 import stats
@@ -129,3 +132,121 @@ def test_missing_column_named():
 )
 def test_format_p(p, text):
     assert stats.format_p(p) == text
+
+
+def test_wilson_ci_matches_statsmodels_and_hand_arithmetic():
+    # 12/17: p = 0.70588; z^2 = 3.84146; centre = (12 + 1.92073)/(20.84146) = 0.667935;
+    # half = 1.95996*sqrt(17*0.70588*0.29412 + 0.96036)/20.84146 = 1.95996*2.11891/20.84146
+    # = 0.199265 -> 0.46867 to 0.86720
+    result = stats.wilson_ci(12, 17)
+    low, high = proportion_confint(12, 17, method="wilson")
+    assert (result.ci_low, result.ci_high) == pytest.approx((low, high), rel=1e-12)
+    assert (result.ci_low, result.ci_high) == pytest.approx((0.46867, 0.86720), abs=1e-5)
+    assert result.text == "12/17 (70.6%)"
+
+
+def test_wilson_ci_at_zero_and_all():
+    assert stats.wilson_ci(0, 10).ci_low == pytest.approx(0.0, abs=1e-15)
+    assert stats.wilson_ci(10, 10).ci_high == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(("count", "total", "match"), [(1, 0, "total"), (5, 4, "count")])
+def test_wilson_ci_rejects_impossible_counts(count, total, match):
+    with pytest.raises(ValueError, match=match):
+        stats.wilson_ci(count, total)
+
+
+def test_newcombe_difference_worked_example():
+    # Newcombe, Stat Med 1998;17:873-890, Table II, example (a): 56/70 vs 48/80,
+    # difference 0.2000, method 10 interval +0.0524 to +0.3339 (the published values; the same
+    # numbers are reproduced by statsmodels' confint_proportions_2indep(method="newcomb"))
+    result = stats.newcombe_difference(56, 70, 48, 80)
+    assert result.estimate == pytest.approx(0.2)
+    assert round(result.ci_low, 4) == 0.0524
+    assert round(result.ci_high, 4) == 0.3339
+    low, high = confint_proportions_2indep(56, 70, 48, 80, method="newcomb", compare="diff")
+    assert (result.ci_low, result.ci_high) == pytest.approx((low, high), rel=1e-10)
+
+
+def test_fisher_exact_matches_scipy_and_published_week12_note():
+    # ACR20 at week 12 as published (12/17 vs 10/23): Fisher two-sided p ~ 0.12
+    # (../shared/reference/published-record.md)
+    result = stats.fisher_exact(12, 17, 10, 23)
+    expected = scipy.stats.fisher_exact([[12, 5], [10, 13]])
+    assert result.p_value == pytest.approx(expected.pvalue)
+    assert result.p_value == pytest.approx(0.12, abs=0.01)
+    assert result.p_text == "P = 0.116"
+
+
+def test_odds_ratio_woolf_matches_scipy_and_hand_arithmetic():
+    # a=12, b=5, c=10, d=13: OR = 156/50 = 3.12; SE = sqrt(1/12 + 1/5 + 1/10 + 1/13) = 0.68132
+    result = stats.odds_ratio(12, 17, 10, 23)
+    assert result.estimate == pytest.approx(3.12)
+    se = np.sqrt(1 / 12 + 1 / 5 + 1 / 10 + 1 / 13)
+    assert result.ci_low == pytest.approx(3.12 * np.exp(-1.959964 * se), rel=1e-6)
+    ci = scipy.stats.contingency.odds_ratio([[12, 5], [10, 13]], kind="sample")
+    interval = ci.confidence_interval()
+    assert (result.ci_low, result.ci_high) == pytest.approx((interval.low, interval.high))
+    assert not result.corrected
+
+
+def test_odds_ratio_haldane_correction_when_a_cell_is_zero():
+    # a=5, b=0, c=2, d=3 -> +0.5: OR = (5.5*3.5)/(0.5*2.5) = 15.4
+    result = stats.odds_ratio(5, 5, 2, 5)
+    assert result.corrected
+    assert result.estimate == pytest.approx(15.4)
+    assert "Haldane" in result.description
+
+
+def test_ancova_matches_direct_ols(toy):
+    result = stats.ancova(toy, "chg_cdai", "base_cdai", week=24)
+    data = toy[toy[c.WEEK] == 24].assign(treat=lambda d: (d[c.ARM] == c.ARM_LDIL2).astype(float))
+    fit = smf.ols("chg_cdai ~ treat + base_cdai", data).fit()
+    assert result.estimate == pytest.approx(fit.params["treat"])
+    assert result.p_value == pytest.approx(fit.pvalues["treat"])
+    assert result.ci_low == pytest.approx(fit.conf_int().loc["treat", 0])
+    assert result.n_subjects == {c.ARM_LDIL2: 20, c.ARM_PLACEBO: 20}
+
+
+def _visits():
+    """Analysis-table-like frame: 4 ldil2 (1 withdrew before week 12) and 3 placebo subjects."""
+    rows = [
+        ("A1", c.ARM_LDIL2, 12, True),
+        ("A2", c.ARM_LDIL2, 12, True),
+        ("A3", c.ARM_LDIL2, 12, False),
+        ("A4", c.ARM_LDIL2, 4, True),  # no week-12 visit
+        ("P1", c.ARM_PLACEBO, 12, True),
+        ("P2", c.ARM_PLACEBO, 12, pd.NA),  # attended, response missing
+        ("P3", c.ARM_PLACEBO, 12, False),
+    ]
+    frame = pd.DataFrame(rows, columns=[c.SUBJECT_ID, c.ARM, c.WEEK, "acr20"])
+    frame["acr20"] = frame["acr20"].astype("boolean")
+    completed = frame[c.SUBJECT_ID] != "A4"
+    return frame.assign(itt=True, safety=True, per_protocol=completed, completed=completed)
+
+
+def test_response_by_arm_observed_cases():
+    result = stats.response_by_arm(_visits(), "acr20", 12, "itt")
+    assert result.text(c.ARM_LDIL2) == "2/3 (66.7%)"
+    assert result.text(c.ARM_PLACEBO) == "1/2 (50.0%)"
+    assert result.difference.estimate == pytest.approx(2 / 3 - 1 / 2)
+    assert result.p_value == pytest.approx(scipy.stats.fisher_exact([[2, 1], [1, 1]]).pvalue)
+    assert "observed cases" in result.description
+
+
+def test_response_by_arm_nri_counts_missing_as_non_responders():
+    result = stats.response_by_arm(_visits(), "acr20", 12, "itt", imputation="nri")
+    assert result.text(c.ARM_LDIL2) == "2/4 (50.0%)"
+    assert result.text(c.ARM_PLACEBO) == "1/3 (33.3%)"
+    assert "non-responder" in result.description
+
+
+def test_response_by_arm_population_and_errors():
+    per_protocol = stats.response_by_arm(_visits(), "acr20", 12, "per_protocol", "nri")
+    assert per_protocol.arms[c.ARM_LDIL2].total == 3
+    with pytest.raises(ValueError, match="imputation"):
+        stats.response_by_arm(_visits(), "acr20", 12, "itt", imputation="locf")
+    with pytest.raises(ValueError, match="population"):
+        stats.response_by_arm(_visits(), "acr20", 12, "everyone")
+    with pytest.raises(ValueError, match="week"):
+        stats.response_by_arm(_visits(), "acr20", 8, "itt")
