@@ -191,6 +191,8 @@ def _failure_message(md_path: Path, error: Exception, injected_at: int | None) -
     if injected_at is not None and cell_index > injected_at:
         cell_index -= 1
     first_line = next((line for line in error.source.splitlines() if line.strip()), "")
+    with contextlib.suppress(ValueError):
+        md_path = md_path.resolve().relative_to(Path.cwd())
     return (
         f"chapter {md_path}: cell {cell_index + 1} ({first_line.strip()!r}) raised "
         f"{error.ename}: {error.evalue}"
@@ -286,13 +288,15 @@ def chapter_key(
 ) -> str:
     """sha256 of everything an executed chapter depends on.
 
-    The chapter source, the resolved parameters (JSON, sorted keys), every file of the ``ldil2``
+    The chapter source, the resolved parameters (JSON, sorted keys; ``data_dir`` left out: the
+    data files count by their bytes, wherever they are), every file of the ``ldil2``
     package (relative path and bytes), ``requirements.txt`` of the book root, the data files the
     chapter declares plus those every load reads (subjects.csv, metadata.yml, published.csv).
     """
     digest = hashlib.sha256()
     digest.update(md_path.read_bytes())
-    digest.update(json.dumps(params, sort_keys=True, default=str).encode())
+    located = {k: v for k, v in params.items() if k != "data_dir"}  # the data count by content
+    digest.update(json.dumps(located, sort_keys=True, default=str).encode())
     for path in package_files():
         digest.update(f"\0pkg:{path.relative_to(PACKAGE_DIR).as_posix()}\0".encode())
         digest.update(path.read_bytes())
@@ -431,9 +435,13 @@ class BuildReport:
         _replace_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def _limit_threads() -> None:
-    """Process-pool initializer: one BLAS thread per kernel (the kernels inherit the env)."""
+def _init_worker(kernel_log: Path) -> None:
+    """Process-pool initializer: one BLAS thread per kernel (the kernels inherit the env), and
+    the kernels' own chatter (standard error) goes to ``kernel_log``, not the progress lines."""
     os.environ.update(THREAD_ENV)
+    fd = os.open(kernel_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, sys.stderr.fileno())
+    os.close(fd)
 
 
 def _execute_job(md_path: Path, params: dict[str, Any], cached: Path, cwd: Path) -> float:
@@ -568,7 +576,9 @@ def _plan(
     return jobs
 
 
-def _execute(jobs: list[ChapterJob], root: Path, workers: int, log: Callable[[str], None]) -> None:
+def _execute(
+    jobs: list[ChapterJob], root: Path, workers: int, kernel_log: Path, log: Callable[[str], None]
+) -> None:
     """Execute the chapters not in the cache, in parallel; stop at the first failure."""
     todo = []
     for job in jobs:
@@ -581,7 +591,10 @@ def _execute(jobs: list[ChapterJob], root: Path, workers: int, log: Callable[[st
         return
     context = multiprocessing.get_context("fork")  # the parent runs no threads; fork is cheap
     with concurrent.futures.ProcessPoolExecutor(
-        max_workers=max(1, min(workers, len(todo))), mp_context=context, initializer=_limit_threads
+        max_workers=max(1, min(workers, len(todo))),
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(kernel_log,),
     ) as pool:
         futures = {
             pool.submit(_execute_job, job.md_path, job.params, job.cached, root): job
@@ -594,15 +607,19 @@ def _execute(jobs: list[ChapterJob], root: Path, workers: int, log: Callable[[st
                 job.seconds = future.result()
             except Exception as error:  # any failure (a dead kernel too) stops the build
                 if not isinstance(error, ChapterError):
-                    error = ChapterError(f"chapter {job.md_path}: {type(error).__name__}: {error}")
+                    error = ChapterError(f"chapter {job.name}: {type(error).__name__}: {error}")
                 job.status = "failed"
-                failure = failure or error
+                failure = error
                 log(f"[failed  ] {job.name}")
-                for pending in futures:
-                    pending.cancel()
-                continue
+                # chapters already running finish (and are cached); the others never start
+                pool.shutdown(wait=True, cancel_futures=True)
+                break
             job.status = "executed"
             log(f"[executed] {job.name} in {job.seconds:.1f} s")
+        for future, job in futures.items():
+            if job.status == "pending" and future.done() and not future.cancelled():
+                if future.exception() is None:
+                    job.status, job.seconds = "executed", future.result()
     if failure is not None:
         raise failure
 
@@ -650,9 +667,10 @@ def build_book(
         zip_sha = hashlib.sha256(zip_bytes).hexdigest()
         report.data.update(zip=zip_name, sha256=zip_sha)
         plan = _plan(root, params, data_dir, out / "cache", zip_name, zip_sha)
+        (out / "kernels.log").write_text("", encoding="utf-8")
         executing = time.perf_counter()
         try:
-            _execute(plan, root, jobs, log)
+            _execute(plan, root, jobs, out / "kernels.log", log)
         finally:
             report.chapters = {
                 job.name: {"status": job.status, "seconds": round(job.seconds, 2), "key": job.key}
