@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -213,7 +214,7 @@ def plot_consort(subjects: pd.DataFrame) -> Figure:
     levels = (0.80, 0.58, 0.36, 0.14)
     for x, arm in zip((0.25, 0.75), c.ARMS, strict=True):
         n = counts[arm]
-        arrow(0.5, 0.93, x, levels[0] + 0.05)
+        arrow(0.5, 0.915, x, levels[0] + 0.05)
         draw(x, levels[0], f"Allocated to {c.ARM_LABELS[arm]}\nn = {n['randomized']}\n"
              f"Received at least one dose: n = {n['treated']}")  # fmt: skip
         reasons = "\n".join(_mpl_text(line) for line in withdrawal_reasons(subjects, arm))
@@ -583,3 +584,485 @@ def data_contract(ch: Any) -> Result:
         },
         tables={"contract_table": html_table(shown, "The data contract: files and columns", note)},
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Primary endpoints
+# ---------------------------------------------------------------------------------------------
+
+PRIMARY_WEEKS: tuple[int, ...] = (c.END_OF_TREATMENT_WEEK, c.LAST_WEEK)
+"""Weeks of the published ACR20 comparison: end of treatment and end of follow-up."""
+
+ENDPOINT_LABELS: dict[str, str] = {
+    "acr20": "ACR20",
+    "acr50": "ACR50",
+    "acr70": "ACR70",
+    "das28_esr_remission": "DAS28-ESR < 2.6",
+    "das28_crp_remission": "DAS28-CRP < 2.6",
+    "das28_esr_lda": "DAS28-ESR <= 3.2",
+    "cdai_remission": "CDAI remission (<= 2.8)",
+    "cdai_lda": "CDAI low activity or remission (<= 10)",
+    "sdai_remission": "SDAI remission (<= 3.3)",
+    "sdai_lda": "SDAI low activity or remission (<= 11)",
+    "boolean_remission_2011": "Boolean remission 2011",
+    "boolean_remission_2022": "Boolean remission 2022",
+    "haq_mcid": "HAQ-DI improvement >= 0.22",
+    "eular_good": "EULAR good response",
+    "eular_any": "EULAR good or moderate response",
+    "das28_esr": "DAS28-ESR",
+    "das28_crp": "DAS28-CRP",
+    "cdai": "CDAI",
+    "sdai": "SDAI",
+    c.HAQ: "HAQ-DI",
+}
+"""Display name of every endpoint column the efficacy chapters report."""
+
+
+def imputation(ch: Any) -> str:
+    """The edition's rule for missing binary responses: ``none`` (observed) or ``nri``."""
+    return str(ch.params.get("imputation", "none"))
+
+
+def compare_binary(ch: Any, endpoint: str, week: int) -> Any:
+    """:func:`ldil2.stats.response_by_arm` of `endpoint` at `week` in the chapter's population,
+    with the edition's imputation."""
+    from ldil2 import stats
+
+    return stats.response_by_arm(ch.analysis, endpoint, week, ch.population, imputation(ch))
+
+
+def binary_across_visits(ch: Any, endpoint: str) -> Any:
+    """:func:`ldil2.stats.gee_binary` of `endpoint` over every post-baseline visit in the
+    chapter's population; under ``nri`` the missing visits are imputed as non-response first
+    (:func:`ldil2.derive.impute_nri` at the scheduled visits)."""
+    from ldil2 import derive, stats
+
+    table = in_population(ch)
+    if imputation(ch) == "nri":
+        table = derive.impute_nri(table, endpoint, release=ch.release)
+    return stats.gee_binary(table, endpoint)
+
+
+def change_across_visits(ch: Any, index: str) -> Any:
+    """:func:`ldil2.stats.mixed_change` of the change from baseline in `index` (adjusted for its
+    baseline value) over every post-baseline visit in the chapter's population."""
+    from ldil2 import derive, stats
+
+    return stats.mixed_change(in_population(ch), derive.chg_col(index), derive.base_col(index))
+
+
+def comparison_values(prefix: str, comparison: Any) -> dict[str, GlueValue]:
+    """Glue values of one binary comparison: ``<prefix>_<arm>_pct`` ("70.6%"),
+    ``<prefix>_<arm>_nN`` ("12/17 (70.6%)"), ``<prefix>_diff`` (difference with Newcombe CI),
+    ``<prefix>_or`` (odds ratio with CI) and ``<prefix>_fisher`` ("P = 0.116")."""
+    values: dict[str, GlueValue] = {}
+    for arm in c.ARMS:
+        values[f"{prefix}_{arm}_pct"] = f"{comparison.percent(arm):.1f}%"
+        values[f"{prefix}_{arm}_nN"] = comparison.text(arm)
+    values[f"{prefix}_diff"] = comparison.difference_text
+    values[f"{prefix}_or"] = comparison.odds_ratio.text
+    values[f"{prefix}_fisher"] = comparison.p_text
+    return values
+
+
+def published_p_text(ch: Any, endpoint: str) -> str:
+    """The published across-visit p-value of `endpoint` (published.csv) as "P = 0.014", or
+    "not published" when the record has none."""
+    from ldil2 import stats
+
+    record = ch.release.published
+    rows = record[(record["endpoint"] == endpoint) & (record["statistic"] == "p_value")]
+    return stats.format_p(float(rows["value"].iloc[0])) if len(rows) else "not published"
+
+
+def missing_rule(ch: Any) -> str:
+    """The missing-data rule of binary endpoints in this edition (for footnotes)."""
+    from ldil2 import stats
+
+    return f"Missing data: {stats.IMPUTATIONS[imputation(ch)]}."
+
+
+def comparison_table(ch: Any, comparisons: list[Any], measure: str) -> Any:
+    """Endpoint table (ldil2.tables.make_endpoint_table) of binary comparisons."""
+    from ldil2 import tables
+
+    return tables.make_endpoint_table(comparisons, ch.release, measure=measure)
+
+
+def longitudinal_table(ch: Any, result: Any, measure: str, binary: bool) -> Any:
+    """Per-visit contrasts of a longitudinal result (GEE or mixed model) as a table, with the
+    across-visit effect as the last row; the footnote is the model's own description."""
+    rows = []
+    scale = "Odds ratio" if binary else "Difference in mean change"
+    fmt = "{:.2f}" if binary else "{:.1f}"
+    for _, visit in result.per_visit.iterrows():
+        row = {
+            "Week": str(int(visit[c.WEEK])),
+            f"{scale} (95% CI)": f"{fmt.format(visit['estimate'])} "
+            f"({fmt.format(visit['ci_low'])} to {fmt.format(visit['ci_high'])})",
+        }
+        if binary:
+            row["Risk difference, percentage points (95% CI)"] = (
+                f"{100 * visit['risk_difference']:.1f} "
+                f"({100 * visit['rd_ci_low']:.1f} to {100 * visit['rd_ci_high']:.1f})"
+            )
+        from ldil2 import stats
+
+        row["P"] = stats.format_p(float(visit["p_value"]))
+        rows.append(row)
+    overall = {
+        "Week": "Across visits",
+        f"{scale} (95% CI)": f"{fmt.format(result.estimate)} "
+        f"({fmt.format(result.ci_low)} to {fmt.format(result.ci_high)})",
+        "P": result.p_text,
+    }
+    if binary:
+        overall["Risk difference, percentage points (95% CI)"] = ""
+    rows.append(overall)
+    counts = ", ".join(f"{c.ARM_LABELS[a]} n = {result.n_subjects[a]}" for a in c.ARMS)
+    title = caption(ch, f"{measure}: Ld-IL2 + MTX vs Placebo + MTX by visit and across visits")
+    note = footnote(ch, result.description, f"Participants in the model: {counts}.")
+    return html_table(pd.DataFrame(rows), title, note)
+
+
+def acr20_primary(ch: Any) -> Result:
+    """ACR20 at weeks 12 and 24 (n/N (%), difference with Newcombe CI, odds ratio, Fisher's p)
+    and across every post-baseline visit (logistic GEE): glue values ``acr20_w<week>_*`` (see
+    :func:`comparison_values`), ``acr20_gee_or``, ``acr20_gee_p``, ``acr20_gee_published_p``;
+    tables ``acr20_table``, ``acr20_gee_table``; figure ``acr20_by_visit_fig``."""
+    from ldil2 import figures
+
+    comparisons = [compare_binary(ch, "acr20", week) for week in PRIMARY_WEEKS]
+    values: dict[str, GlueValue] = {}
+    for week, comparison in zip(PRIMARY_WEEKS, comparisons, strict=True):
+        values.update(comparison_values(f"acr20_w{week}", comparison))
+    gee = binary_across_visits(ch, "acr20")
+    values.update(
+        acr20_gee_or=gee.estimate_text,
+        acr20_gee_p=gee.p_text,
+        acr20_gee_published_p=published_p_text(ch, "acr20"),
+    )
+    return Result(
+        values=values,
+        tables={
+            "acr20_table": comparison_table(ch, comparisons, "ACR20"),
+            "acr20_gee_table": longitudinal_table(ch, gee, "ACR20", binary=True),
+        },
+        figures={"acr20_by_visit_fig": figures.plot_proportion_by_visit(
+            in_population(ch), "acr20", ylabel="ACR20 response (% of participants)")},
+    )  # fmt: skip
+
+
+def das28_remission_primary(ch: Any) -> Result:
+    """DAS28-ESR < 2.6 at week 24: glue values ``das28_w24_*`` and table ``das28_table``."""
+    comparison = compare_binary(ch, "das28_esr_remission", c.LAST_WEEK)
+    return Result(
+        values=comparison_values(f"das28_w{c.LAST_WEEK}", comparison),
+        tables={"das28_table": comparison_table(ch, [comparison], "DAS28-ESR < 2.6")},
+    )
+
+
+def mean_by_visit(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Mean of `column` with its 95% t-interval by arm and post-baseline week.
+
+    Parameters
+    ----------
+    table : analysis rows of one population (subject_id, arm, week, `column`)
+    column : a measure or a change from baseline (``chg_<x>``)
+
+    Returns
+    -------
+    DataFrame : arm, week, n (non-missing values), mean, sd, ci_low, ci_high; the interval is
+        mean -/+ t(0.975, n - 1) * sd / sqrt(n), NaN when n < 2. Missing values are left out.
+    """
+    from scipy import stats as sps
+
+    data = table[table[c.WEEK] > c.BASELINE_WEEK].dropna(subset=[column])
+    grouped = data.groupby([c.ARM, c.WEEK])[column].agg(["count", "mean", "std"]).reset_index()
+    grouped = grouped.rename(columns={"count": "n", "std": "sd"})
+    n = grouped["n"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        half = sps.t.ppf(0.975, n - 1) * grouped["sd"].to_numpy() / np.sqrt(n)
+    half = np.where(n >= 2, half, np.nan)
+    grouped["ci_low"] = grouped["mean"] - half
+    grouped["ci_high"] = grouped["mean"] + half
+    grouped[c.WEEK] = grouped[c.WEEK].astype(int)
+    return grouped
+
+
+def mean_text(row: Mapping[str, Any], digits: int = 1) -> str:
+    """'-12.3 (95% CI -15.0 to -9.6; n = 17)' for one row of :func:`mean_by_visit`."""
+    if not np.isfinite(row["ci_low"]):
+        return f"{row['mean']:.{digits}f} (n = {int(row['n'])})"
+    return (
+        f"{row['mean']:.{digits}f} (95% CI {row['ci_low']:.{digits}f} to "
+        f"{row['ci_high']:.{digits}f}; n = {int(row['n'])})"
+    )
+
+
+def change_table(ch: Any, index: str, means: pd.DataFrame, model: Any) -> Any:
+    """Mean change from baseline by arm and visit next to the mixed model's per-visit difference,
+    with the across-visit effect as the last row."""
+    from ldil2 import stats
+
+    label = ENDPOINT_LABELS.get(index, index)
+    contrasts = model.per_visit.set_index(c.WEEK)
+    rows = []
+    for week in sorted(means[c.WEEK].unique()):
+        row: dict[str, str] = {"Week": str(week)}
+        for arm in c.ARMS:
+            match = means[(means[c.ARM] == arm) & (means[c.WEEK] == week)]
+            row[f"{c.ARM_LABELS[arm]}: mean change (95% CI; n)"] = (
+                mean_text(match.iloc[0]) if len(match) else "-"
+            )
+        if week in contrasts.index:
+            v = contrasts.loc[week]
+            row["Model difference (95% CI)"] = (
+                f"{v['estimate']:.1f} ({v['ci_low']:.1f} to {v['ci_high']:.1f})"
+            )
+            row["P"] = stats.format_p(float(v["p_value"]))
+        rows.append(row)
+    rows.append(
+        {
+            "Week": "Across visits",
+            "Model difference (95% CI)": f"{model.estimate:.1f} "
+            f"({model.ci_low:.1f} to {model.ci_high:.1f})",
+            "P": model.p_text,
+        }
+    )
+    frame = pd.DataFrame(rows).fillna("")
+    title = caption(ch, f"Change from baseline in {label} (index points) by visit")
+    note = footnote(
+        ch, "Means with t-based 95% CIs of the observed changes (negative = improvement).",
+        model.description,
+    )  # fmt: skip
+    return html_table(frame, title, note)
+
+
+CHANGE_INDICES: tuple[str, ...] = ("cdai", "sdai")
+"""The composite indices of the published change-from-baseline primary outcome."""
+
+
+def change_primary(ch: Any) -> Result:
+    """Change from baseline in CDAI and SDAI: mean and 95% CI by arm and visit, the mixed model
+    across visits. Glue values ``<index>_effect``, ``<index>_p``, ``<index>_published_p``,
+    ``<index>_w24_<arm>``; tables ``<index>_table``; figures ``cdai_sdai_change_fig`` (mean
+    change by visit) and ``individual_change_fig`` (each participant at week 24)."""
+    from ldil2 import derive, figures
+
+    table = in_population(ch)
+    values: dict[str, GlueValue] = {}
+    tables_out = {}
+    for index in CHANGE_INDICES:
+        model = change_across_visits(ch, index)
+        means = mean_by_visit(table, derive.chg_col(index))
+        last = means[means[c.WEEK] == c.LAST_WEEK].set_index(c.ARM)
+        values[f"{index}_effect"] = model.estimate_text
+        values[f"{index}_p"] = model.p_text
+        values[f"{index}_published_p"] = published_p_text(ch, index)
+        for arm in c.ARMS:
+            values[f"{index}_w{c.LAST_WEEK}_{arm}"] = (
+                mean_text(last.loc[arm]) if arm in last.index else "not observed"
+            )
+        tables_out[f"{index}_table"] = change_table(ch, index, means, model)
+    changes = [derive.chg_col(index) for index in CHANGE_INDICES]
+    labels = [f"Change in {ENDPOINT_LABELS[i]} (points)" for i in CHANGE_INDICES]
+    return Result(
+        values=values,
+        tables=tables_out,
+        figures={
+            "cdai_sdai_change_fig": figures.plot_mean_change_by_visit(table, changes, labels),
+            "individual_change_fig": figures.plot_individual_change(
+                table, changes, labels, week=c.LAST_WEEK
+            ),
+        },
+    )
+
+
+def published_vs_book(ch: Any) -> Result:
+    """Every published number next to the value this book computes (the reproduction ledger,
+    :func:`ldil2.ledger.make_ledger`, on the published analysis set), and, for the ACR20
+    percentages and p-values, the value in this edition's population when it differs.
+    Glue value ``published_summary``; table ``published_table``."""
+    from ldil2 import ledger
+
+    book = ledger.make_ledger(ch.release, ch.analysis)
+    rows = []
+    for (_, record), (_, computed) in zip(
+        ch.release.published.iterrows(), book.iterrows(), strict=True
+    ):
+        row = {
+            "Published statement": record["statement"],
+            "Source": record["source"],
+            "Published": format_statistic(record["value"], record["statistic"]),
+            "This book (published population)": format_statistic(
+                computed["recomputed"], record["statistic"]
+            ),
+            "Status": computed["status"],
+        }
+        if ch.population != record["population"] and record["statistic"] != ledger.COUNT:
+            row[f"This edition ({ch.population_label})"] = format_statistic(
+                edition_value(ch, record), record["statistic"]
+            )
+        rows.append(row)
+    frame = pd.DataFrame(rows).fillna("")
+    note = footnote(
+        ch, "Percentages are compared at one decimal, counts exactly, p-values within the "
+        "factor stated in published.csv. The published analyses were per-protocol; the models "
+        "behind the p-values were not published (this book uses a logistic GEE for ACR20 and a "
+        "mixed model for the CDAI and SDAI changes across all post-baseline visits).",
+    )  # fmt: skip
+    return Result(
+        values={"published_summary": ledger.ledger_summary(book)},
+        tables={"published_table": html_table(frame, "Published results and this book", note)},
+    )
+
+
+def edition_value(ch: Any, record: pd.Series) -> float:
+    """A published percentage or p-value recomputed with this edition's population and
+    imputation: the ACR20 percent of the row's arm and week (:func:`compare_binary`), or the
+    across-visit p-value (:func:`binary_across_visits` for a response, :func:`change_across_visits`
+    for an index)."""
+    from ldil2 import derive
+
+    endpoint = str(record["endpoint"])
+    if record["statistic"] == "percent":
+        return compare_binary(ch, endpoint, int(record[c.WEEK])).percent(str(record[c.ARM]))
+    if endpoint in derive.INDICES:
+        return change_across_visits(ch, endpoint).p_value
+    return binary_across_visits(ch, endpoint).p_value
+
+
+def format_statistic(value: float, statistic: str) -> str:
+    """A published-record number as printed: percent '70.6%', count '17', p-value '0.014'."""
+    if not np.isfinite(value):
+        return "not computable"
+    if statistic == "percent":
+        return f"{value:.1f}%"
+    if statistic == "count":
+        return f"{value:.0f}"
+    return f"{value:.3f}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Methods: models, missing data, simulation assumptions
+# ---------------------------------------------------------------------------------------------
+
+
+def model_descriptions(ch: Any) -> Result:
+    """Table ``models_table``: every model of the efficacy chapters with its description as
+    produced by the fitted result object (so the text describes the model actually run)."""
+    comparison = compare_binary(ch, "acr20", c.LAST_WEEK)
+    rows = [
+        ("Binary endpoint at one visit", "ACR20, DAS28 and Boolean remission, low disease "
+         "activity, EULAR, HAQ-DI improvement", comparison.description),
+        ("Binary endpoint across visits", "ACR20 (primary)",
+         binary_across_visits(ch, "acr20").description),
+        ("Change from baseline across visits", "CDAI and SDAI (primary); DAS28-CRP, HAQ-DI",
+         change_across_visits(ch, "cdai").description),
+        ("Mean change at one visit", "Every change from baseline by arm and visit",
+         "Mean with a t-based 95% CI of the observed changes; no model."),
+    ]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["Analysis", "Used for", "Model (from the fitted result)"])
+    note = footnote(ch, "Descriptions shown for ACR20 and CDAI; the other endpoints use the same "
+                    "model with their own outcome column.")  # fmt: skip
+    return Result(tables={"models_table": html_table(frame, "Statistical models", note)})
+
+
+def visit_completeness(ch: Any, endpoint: str = "acr20") -> pd.DataFrame:
+    """Participants of the population with a value of `endpoint` at each scheduled post-baseline
+    visit, by arm: columns week, arm, observed, expected (= participants in the population)."""
+    table = in_population(ch)
+    expected = population_counts(ch.release.subjects, ch.population)
+    rows = []
+    for week in [w for w in visit_weeks(ch) if w > c.BASELINE_WEEK]:
+        at_week = table[(table[c.WEEK] == week) & table[endpoint].notna()]
+        for arm in c.ARMS:
+            observed = int((at_week[c.ARM] == arm).sum())
+            rows.append({c.WEEK: week, c.ARM: arm, "observed": observed, "expected": expected[arm]})
+    return pd.DataFrame(rows)
+
+
+def missing_data(ch: Any) -> Result:
+    """The missing-data rule of this edition and table ``missing_table``: ACR20 observed out of
+    expected at each scheduled visit by arm. Glue values ``missing_rule`` and
+    ``missing_visits_text``."""
+    completeness = visit_completeness(ch)
+    missing = int((completeness["expected"] - completeness["observed"]).sum())
+    total = int(completeness["expected"].sum())
+    wide = completeness.assign(
+        text=[f"{o}/{e}" for o, e in zip(completeness["observed"], completeness["expected"],
+                                         strict=True)]
+    ).pivot(index=c.WEEK, columns=c.ARM, values="text")  # fmt: skip
+    frame = pd.DataFrame(
+        {"Week": [str(w) for w in wide.index]}
+        | {f"{c.ARM_LABELS[arm]}: ACR20 observed / expected": wide[arm].to_list() for arm in c.ARMS}
+    )
+    rule = (
+        f"{missing_rule(ch)} Continuous changes are analysed with mixed models that use every "
+        "observed visit of every participant (valid if data are missing at random)."
+    )
+    title = caption(ch, "Participants with an ACR20 value at each scheduled visit")
+    note = footnote(ch, "Expected = participants in the population; a visit is missing when it "
+                    "was not attended, the participant had withdrawn or a core-set joint count "
+                    "was not recorded.")  # fmt: skip
+    return Result(
+        values={
+            "missing_rule": rule,
+            "missing_visits_text": f"In the {ch.population_label}, {missing} of {total} "
+            "scheduled post-baseline ACR20 values are missing.",
+        },
+        tables={"missing_table": html_table(frame, title, note)},
+    )
+
+
+def simulation_assumptions(ch: Any) -> Result:
+    """The assumptions of the simulated release next to the published facts it was calibrated to.
+
+    Table ``assumptions_table``: :func:`ldil2.simulate.assumptions_table` of the release's own
+    scenario copy (metadata ``scenario``). Table ``calibration_table``: every published number
+    (the simulator's calibration targets) with its value in this release and whether it is
+    reproduced (:func:`ldil2.ledger.make_ledger`). For a trial release both say that nothing
+    was simulated. Glue value ``assumptions_intro``.
+    """
+    from ldil2 import ledger, simulate
+
+    if not ch.release.is_simulated:
+        nothing = pd.DataFrame({"Note": ["This release holds trial data: nothing is simulated."]})
+        return Result(
+            values={
+                "assumptions_intro": "This data release holds trial data; no simulation "
+                "assumption applies."
+            },  # fmt: skip
+            tables={
+                "assumptions_table": html_table(nothing, "Simulation assumptions", source_text(ch)),
+                "calibration_table": html_table(nothing, "Calibration targets", source_text(ch)),
+            },
+        )
+    scenario_path = ch.release.data_dir / str(ch.release.metadata["scenario"])
+    assumptions = simulate.assumptions_table(scenario_path).rename(columns=str.capitalize)
+    book = ledger.make_ledger(ch.release, ch.analysis)
+    ledger_rows = [
+        {"Published fact": row["statement"], "Source": row["source"],
+         "This release": f"{format_statistic(row['recomputed'], row['statistic'])} "
+         f"({row['status']})"}
+        for _, row in book.iterrows()
+    ]  # fmt: skip
+    seed = ch.release.metadata.get("seed", "")
+    intro = (
+        f"The release was drawn by the simulator from the scenario file with seed {seed}. Every "
+        "fact the trial did not publish is an assumption, listed with its value and the reason "
+        "for it; the second table shows the published facts the release was calibrated to and "
+        "the value each takes in this release."
+    )
+    note = footnote(ch, f"Scenario file: {ch.release.metadata['scenario']} (copied into the "
+                    "release).")  # fmt: skip
+    return Result(
+        values={"assumptions_intro": intro},
+        tables={
+            "assumptions_table": html_table(assumptions, "Assumptions of the simulated release",
+                                            note),
+            "calibration_table": html_table(pd.DataFrame(ledger_rows),
+                                            "Published facts the release was calibrated to", note),
+        },
+    )  # fmt: skip
