@@ -561,6 +561,7 @@ class BinaryComparison:
     difference : Ld-IL2 minus placebo with the Newcombe hybrid score 95% CI
     odds_ratio : Ld-IL2 vs placebo, Woolf CI (Haldane-corrected if a cell is 0)
     fisher : two-sided Fisher's exact test
+    n_population : arm code -> participants in the population (the caption's n per arm)
     """
 
     endpoint: str
@@ -571,6 +572,7 @@ class BinaryComparison:
     difference: Difference
     odds_ratio: OddsRatio
     fisher: ExactTest
+    n_population: dict[str, int]
 
     @property
     def p_value(self) -> float:
@@ -633,6 +635,7 @@ def response_by_arm(
     if hasattr(table, "subjects"):
         table = make_analysis_table(table)
     data = select_population(table, population)
+    n_population = subjects_per_arm(data)
     if imputation == "nri":
         data = impute_nri(data, endpoint, weeks=(week,))
     data = data[(data[c.WEEK] == week) & data[endpoint].notna()]
@@ -652,4 +655,5 @@ def response_by_arm(
         difference=newcombe_difference(x1, n1, x2, n2),
         odds_ratio=odds_ratio(x1, n1, x2, n2),
         fisher=fisher_exact(x1, n1, x2, n2),
+        n_population=n_population,
     )
