@@ -10,12 +10,16 @@ from baseline in CDAI and SDAI.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from scipy import stats as sps
 
 from ldil2 import contract as c
+from ldil2 import derive, stats
 
 BASELINE, OUTCOME, IMPUTED = "baseline", "outcome", "imputed"
 """Columns of the one-row-per-subject frame the imputation works on (see :func:`mi_frame`)."""
@@ -306,3 +310,480 @@ def tipping_point(
             low, high = (low, mid) if fit(mid).p_value >= alpha else (mid, high)
         tipping = high
     return TippingPoint(grid, tipping, alpha, tolerance)
+
+
+def mi_frame(analysis: pd.DataFrame, index: str, week: int, population: str) -> pd.DataFrame:
+    """One row per subject of `population`: arm, baseline value and change at `week` of `index`.
+
+    Parameters
+    ----------
+    analysis : the analysis table (ldil2.derive.make_analysis_table)
+    index : a composite index of ldil2.derive.INDICES, e.g. ``cdai``
+    week : the visit week of the outcome
+    population : population code (its flag column selects the subjects)
+
+    Returns
+    -------
+    DataFrame : indexed by subject_id, columns ``arm``, ``baseline`` (``base_<index>``) and
+        ``outcome`` (``chg_<index>`` at `week`; NaN where the visit or the value is missing,
+        e.g. after withdrawal), sorted by subject_id
+    """
+    table = derive.select_population(analysis, population)
+    subjects = table.drop_duplicates(c.SUBJECT_ID)[[c.SUBJECT_ID, c.ARM, derive.base_col(index)]]
+    at_week = table.loc[table[c.WEEK] == week, [c.SUBJECT_ID, derive.chg_col(index)]]
+    frame = subjects.merge(at_week, on=c.SUBJECT_ID, how="left", validate="1:1")
+    frame = frame.rename(
+        columns={derive.base_col(index): BASELINE, derive.chg_col(index): OUTCOME}
+    ).astype({BASELINE: float, OUTCOME: float})
+    return frame.set_index(c.SUBJECT_ID).sort_index()
+
+
+# ---------------------------------------------------------------------------------------------
+# The estimands of the primary endpoints, and their estimates side by side
+# ---------------------------------------------------------------------------------------------
+
+PRIMARY_WEEK = c.LAST_WEEK
+BINARY_ENDPOINTS: dict[str, str] = {
+    "acr20": "ACR20 response",
+    derive.remission_col("das28_esr"): "DAS28-ESR < 2.6 (remission)",
+}
+CHANGE_ENDPOINTS: dict[str, str] = {"cdai": "Change in CDAI", "sdai": "Change in SDAI"}
+ALPHA = 0.05
+TIPPING_DELTAS = np.arange(0.0, 30.5, 0.5)
+"""Shifts (index points) of the tipping-point grid; the tipping delta is refined between them."""
+
+PP_POPULATION = "Per-protocol set: participants who completed week 24"
+ITT_POPULATION = "All randomized participants (intention to treat)"
+PP_STRATEGY = (
+    "Participants who withdrew are excluded (completers analysis: compares the arms among those "
+    "who stayed, which randomization does not protect)"
+)
+
+
+def estimand_definitions(joints: str = "68/66") -> pd.DataFrame:
+    """The estimands of the primary endpoints in ICH E9(R1) terms, one row per estimand.
+
+    Parameters
+    ----------
+    joints : the ACR joint set of the edition (parameter ``acr_joints``)
+
+    Returns
+    -------
+    DataFrame : columns Endpoint, Estimand, Population, Variable, Intercurrent event
+        (withdrawal before week 24) and strategy, Summary measure
+
+    References
+    ----------
+    ICH E9(R1) addendum on estimands and sensitivity analysis, 2019, sections A.3.1-A.3.2.
+    """
+    week = f"week {PRIMARY_WEEK}"
+    binary_measure = "Difference in the proportion of responders (Ld-IL2 + MTX minus placebo + MTX)"
+    change_measure = (
+        "Difference in mean change from baseline (Ld-IL2 + MTX minus placebo + MTX), adjusted "
+        "for the baseline value"
+    )
+    rows = []
+    for endpoint, label in BINARY_ENDPOINTS.items():
+        variable = f"{label} at {week}" + (
+            f" ({joints} joint counts)" if endpoint == "acr20" else ""
+        )
+        rows += [
+            (label, "As published", PP_POPULATION, variable, PP_STRATEGY, binary_measure),
+            (
+                label,
+                "Composite",
+                ITT_POPULATION,
+                f"{variable}; withdrawal before {week} counts as no response",
+                "Composite strategy: withdrawal is part of the outcome (non-responder imputation)",
+                binary_measure,
+            ),
+        ]
+    for index, label in CHANGE_ENDPOINTS.items():
+        variable = f"{label} from baseline to {week} ({index.upper()} points)"
+        rows += [
+            (label, "As published", PP_POPULATION, variable, PP_STRATEGY, change_measure),
+            (
+                label,
+                "Hypothetical",
+                ITT_POPULATION,
+                f"{variable} had the participant stayed in the trial",
+                "Hypothetical strategy: the missing change is multiply imputed from participants "
+                "of the same arm with the same baseline value (missing at random); a "
+                "tipping-point analysis asks how far from that assumption the result holds",
+                change_measure,
+            ),
+        ]
+    columns = [
+        "Endpoint",
+        "Estimand",
+        "Population",
+        "Variable",
+        "Intercurrent event (withdrawal) and strategy",
+        "Summary measure",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+@dataclass(frozen=True)
+class EstimandResult:
+    """One estimate of one primary endpoint under one estimand (a row of the side-by-side table).
+
+    Attributes
+    ----------
+    endpoint, estimand : labels of the endpoint and the estimand (population and strategy)
+    timepoint, method : "week 24" or "across visits"; the model and the effect measure
+    ldil2, placebo : per-arm summary text (n/N (%), or n and mean change)
+    effect : the effect with its 95% CI, as text
+    p_value : two-sided p-value
+    """
+
+    endpoint: str
+    estimand: str
+    timepoint: str
+    method: str
+    ldil2: str
+    placebo: str
+    effect: str
+    p_value: float
+
+    @property
+    def significant(self) -> bool:
+        """p < 0.05."""
+        return self.p_value < ALPHA
+
+
+PER_PROTOCOL_LABEL = "Per-protocol, as published"
+NRI_LABEL = "ITT, non-responder imputation"
+MI_LABEL = "ITT, multiple imputation"
+WEEK_LABEL = f"week {PRIMARY_WEEK}"
+ACROSS_LABEL = "across visits"
+
+
+def binary_results(analysis: pd.DataFrame, endpoint: str) -> list[EstimandResult]:
+    """A binary primary endpoint at week 24: per-protocol observed cases vs ITT with NRI.
+
+    Proportions, difference with the Newcombe CI and Fisher's exact test come from
+    stats.response_by_arm. For ACR20 also the across-visit logistic GEE (stats.gee_binary) of
+    each estimand, as the published ACR20 p-value was across time points; under NRI the GEE runs
+    on derive.impute_nri at every post-baseline visit.
+    """
+    label = BINARY_ENDPOINTS[endpoint]
+    rows = []
+    for estimand, population, imputation in (
+        (PER_PROTOCOL_LABEL, c.PER_PROTOCOL, "none"),
+        (NRI_LABEL, c.ITT, "nri"),
+    ):
+        if endpoint == "acr20":
+            table = derive.select_population(analysis, population)
+            if imputation == "nri":
+                table = derive.impute_nri(table, endpoint, weeks=_post_baseline_weeks(analysis))
+            gee = stats.gee_binary(table, endpoint)
+            rows.append(
+                EstimandResult(
+                    label,
+                    estimand,
+                    ACROSS_LABEL,
+                    "logistic GEE: odds ratio",
+                    f"n = {gee.n_subjects[c.ARM_LDIL2]}",
+                    f"n = {gee.n_subjects[c.ARM_PLACEBO]}",
+                    gee.estimate_text,
+                    gee.p_value,
+                )
+            )
+        cmp = stats.response_by_arm(analysis, endpoint, PRIMARY_WEEK, population, imputation)
+        rows.append(
+            EstimandResult(
+                label,
+                estimand,
+                WEEK_LABEL,
+                "difference in proportions, Fisher's exact test",
+                cmp.text(c.ARM_LDIL2),
+                cmp.text(c.ARM_PLACEBO),
+                cmp.difference_text,
+                cmp.p_value,
+            )
+        )
+    return rows
+
+
+def _post_baseline_weeks(analysis: pd.DataFrame) -> tuple[int, ...]:
+    """Post-baseline weeks with at least one visit in the analysis table."""
+    return tuple(sorted(int(w) for w in analysis[c.WEEK].unique() if w > c.BASELINE_WEEK))
+
+
+@dataclass(frozen=True)
+class MultipleImputation:
+    """The ITT multiple-imputation analysis of one change endpoint at week 24.
+
+    Attributes
+    ----------
+    frame : one row per randomized subject (arm, baseline, outcome with NaN where missing)
+    draws, missing : the imputations and the mask of imputed entries
+    pooled : the ANCOVA pooled by Rubin's rules
+    """
+
+    frame: pd.DataFrame
+    draws: np.ndarray
+    missing: np.ndarray
+    pooled: PooledEstimate
+
+    def arm_text(self, arm: str) -> str:
+        """'n = 23 (6 imputed); mean change -15.1' (mean over imputations of the arm mean)."""
+        in_arm = (self.frame[c.ARM] == arm).to_numpy()
+        mean = float(self.draws[:, in_arm].mean())
+        n_imputed = int((self.missing & in_arm).sum())
+        return f"n = {int(in_arm.sum())} ({n_imputed} imputed); mean change {mean:.1f}"
+
+    def tipping_point(self, deltas: np.ndarray = TIPPING_DELTAS) -> TippingPoint:
+        """:func:`tipping_point` of these imputations over `deltas`."""
+        return tipping_point(self.frame, self.draws, self.missing, deltas, alpha=ALPHA)
+
+
+def multiple_imputation(
+    analysis: pd.DataFrame, index: str, m: int, seed: int
+) -> MultipleImputation:
+    """ITT hypothetical estimand of the change in `index` at week 24 by multiple imputation.
+
+    Imputation: :func:`impute_normal_by_arm` (Bayesian linear regression on the baseline value
+    within each arm; ``m`` imputations from ``numpy.random.default_rng(seed)``); analysis: ANCOVA
+    (:func:`ancova_arm_effect`) on each imputed data set; pooling: :func:`pool_rubin` with
+    Barnard-Rubin degrees of freedom.
+    """
+    frame = mi_frame(analysis, index, PRIMARY_WEEK, c.ITT)
+    draws, missing = impute_normal_by_arm(frame, m, np.random.default_rng(seed))
+    return MultipleImputation(frame, draws, missing, pool_ancova(frame, draws))
+
+
+def change_results(
+    analysis: pd.DataFrame, index: str, mi: MultipleImputation
+) -> list[EstimandResult]:
+    """A change endpoint: the published across-visit mixed model (stats.mixed_change) and the
+    week-24 ANCOVA (stats.ancova) in the per-protocol set, and the ITT multiple-imputation
+    ANCOVA at week 24 (`mi`)."""
+    label = CHANGE_ENDPOINTS[index]
+    pp = derive.select_population(analysis, c.PER_PROTOCOL)
+    mixed = stats.mixed_change(pp, derive.chg_col(index), derive.base_col(index))
+    ancova = stats.ancova(pp, derive.chg_col(index), derive.base_col(index), PRIMARY_WEEK)
+    observed = mi_frame(analysis, index, PRIMARY_WEEK, c.PER_PROTOCOL).dropna()
+
+    def observed_text(arm: str) -> str:
+        values = observed.loc[observed[c.ARM] == arm, OUTCOME]
+        return f"n = {len(values)}; mean change {values.mean():.1f}"
+
+    low, high = mi.pooled.ci
+    return [
+        EstimandResult(
+            label,
+            PER_PROTOCOL_LABEL,
+            ACROSS_LABEL,
+            "mixed model: difference in mean change",
+            f"n = {mixed.n_subjects[c.ARM_LDIL2]}",
+            f"n = {mixed.n_subjects[c.ARM_PLACEBO]}",
+            f"{mixed.estimate:.1f} (95% CI {mixed.ci_low:.1f} to {mixed.ci_high:.1f})",
+            mixed.p_value,
+        ),
+        EstimandResult(
+            label,
+            PER_PROTOCOL_LABEL,
+            WEEK_LABEL,
+            "ANCOVA: difference in mean change",
+            observed_text(c.ARM_LDIL2),
+            observed_text(c.ARM_PLACEBO),
+            ancova.estimate_text,
+            ancova.p_value,
+        ),
+        EstimandResult(
+            label,
+            MI_LABEL,
+            WEEK_LABEL,
+            f"ANCOVA in each of {mi.pooled.m} imputations, Rubin's rules",
+            mi.arm_text(c.ARM_LDIL2),
+            mi.arm_text(c.ARM_PLACEBO),
+            f"{mi.pooled.estimate:.1f} (95% CI {low:.1f} to {high:.1f})",
+            mi.pooled.p_value,
+        ),
+    ]
+
+
+def results_frame(results: list[EstimandResult]) -> pd.DataFrame:
+    """The side-by-side table: one row per endpoint, estimand and analysis."""
+    return pd.DataFrame(
+        {
+            "Endpoint": [r.endpoint for r in results],
+            "Estimand": [r.estimand for r in results],
+            "Time point": [r.timepoint for r in results],
+            "Analysis": [r.method for r in results],
+            c.ARM_LABELS[c.ARM_LDIL2]: [r.ldil2 for r in results],
+            c.ARM_LABELS[c.ARM_PLACEBO]: [r.placebo for r in results],
+            "Effect (95% CI)": [r.effect for r in results],
+            "P": [stats.format_p(r.p_value) for r in results],
+        }
+    )
+
+
+def verdict(results: list[EstimandResult], tipping: dict[str, TippingPoint]) -> str:
+    """Plain-language verdict: which conclusions hold under which estimand.
+
+    For each endpoint: whether the Ld-IL2 advantage is significant (P < 0.05) in every analysis,
+    in some (naming those with and without) or in none; for each change endpoint, the tipping
+    delta of the ITT multiple-imputation analysis (:func:`tipping_sentence`).
+    """
+    sentences = []
+    for endpoint in dict.fromkeys(r.endpoint for r in results):
+        rows = [r for r in results if r.endpoint == endpoint]
+        held = "; ".join(_where(r) for r in rows if r.significant)
+        lost = "; ".join(_where(r) for r in rows if not r.significant)
+        if not lost:
+            sentences.append(f"{endpoint}: significant (P < 0.05) in every analysis ({held}).")
+        elif not held:
+            sentences.append(f"{endpoint}: significant in no analysis ({lost}).")
+        else:
+            sentences.append(
+                f"{endpoint}: depends on the estimand; significant (P < 0.05) in {held}, "
+                f"but not in {lost}."
+            )
+    sentences += [tipping_sentence(index, tp) for index, tp in tipping.items()]
+    return " ".join(sentences)
+
+
+def _where(result: EstimandResult) -> str:
+    """e.g. 'per-protocol, as published, across visits (P = 0.017)'."""
+    return f"{result.estimand[0].lower()}{result.estimand[1:]}, {result.timepoint} " + (
+        f"({stats.format_p(result.p_value)})"
+    )
+
+
+def tipping_sentence(index: str, tp: TippingPoint) -> str:
+    """What the tipping-point analysis of the change in `index` says, in one sentence."""
+    label = f"{CHANGE_ENDPOINTS[index]}, {MI_LABEL}"
+    worse = f"the missing Ld-IL2 week-{PRIMARY_WEEK} changes"
+    if tp.tipping_delta is None:
+        return (
+            f"{label}: still significant if {worse} were {tp.grid['delta'].iloc[-1]:.1f} "
+            "points worse than imputed."
+        )
+    if tp.tipping_delta == tp.grid["delta"].iloc[0]:
+        return f"{label}: not significant even before any shift."
+    return (
+        f"{label}: significance is lost once {worse} are assumed {tp.tipping_delta:.1f} "
+        f"points worse than imputed (missing at random)."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The estimands chapter: figure and glue bundles (one call per chapter cell)
+# ---------------------------------------------------------------------------------------------
+
+
+def plot_tipping_point(tp: TippingPoint, index: str) -> Figure:
+    """Tipping-point figure: pooled effect with 95% CI (left) and p-value (right) against delta.
+
+    The x axis is the shift added to every imputed Ld-IL2 change (index points); the dashed
+    vertical line marks the tipping delta, the dotted horizontal line P = alpha.
+    """
+    from ldil2 import figures
+
+    colour = figures.ARM_PALETTE[c.ARM_LDIL2]
+    grid = tp.grid
+    name = index.upper()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 3.6))
+    left.fill_between(grid["delta"], grid["ci_low"], grid["ci_high"], color=colour, alpha=0.25)
+    left.plot(grid["delta"], grid["estimate"], color=colour, label="Pooled difference (95% CI)")
+    left.axhline(0, color="0.3", lw=0.8)
+    left.set_ylabel(f"Difference in mean change in {name}\n(Ld-IL2 minus placebo, points)")
+    right.plot(grid["delta"], grid["p_value"], color=colour)
+    right.axhline(tp.alpha, color="0.3", lw=0.8, ls=":", label=f"P = {tp.alpha}")
+    right.set_yscale("log")
+    right.set_ylabel("P-value (Rubin's rules, log scale)")
+    for ax in (left, right):
+        if tp.tipping_delta is not None:
+            ax.axvline(tp.tipping_delta, color="0.3", ls="--", lw=1, label="Tipping point")
+        ax.set_xlabel(f"Shift added to imputed Ld-IL2 {name} change (points)")
+        ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def _withdrawals(subjects: pd.DataFrame) -> dict[str, int]:
+    """Randomized participants who did not complete week 24, per arm code."""
+    randomized = subjects[subjects[c.ITT].fillna(False).astype(bool)]
+    withdrawn = ~randomized[c.COMPLETED].fillna(False).astype(bool)
+    return {arm: int((withdrawn & (randomized[c.ARM] == arm)).sum()) for arm in c.ARMS}
+
+
+def definitions_result(ch: Any) -> Any:
+    """Estimands chapter, first cell: the estimand table and the withdrawal counts.
+
+    Glue values ``est_withdrawn_<arm>``, ``est_randomized_<arm>``; table ``estimand_table``.
+    """
+    from ldil2 import efficacy
+
+    randomized = efficacy.population_counts(ch.release.subjects, c.ITT)
+    withdrawn = _withdrawals(ch.release.subjects)
+    frame = estimand_definitions(ch.params.get("acr_joints", "68/66"))
+    table = efficacy.html_table(
+        frame,
+        f"Estimands of the primary endpoints at week {PRIMARY_WEEK} (ICH E9(R1) attributes)",
+        "The published analysis is the per-protocol one; the ITT estimands are this book's "
+        "sensitivity analyses. " + efficacy.source_text(ch),
+    )
+    values: dict[str, int] = {}
+    for arm in c.ARMS:
+        values[f"est_withdrawn_{arm}"] = withdrawn[arm]
+        values[f"est_randomized_{arm}"] = randomized[arm]
+    return efficacy.Result(values=values, tables={"estimand_table": table})
+
+
+def sensitivity_result(ch: Any) -> Any:
+    """Estimands chapter, second cell: every estimate side by side, multiple imputation,
+    tipping point and verdict.
+
+    Glue values: ``mi_imputations``, ``mi_seed``, ``<index>_mi_effect``, ``<index>_mi_p``,
+    ``<index>_mi_fmi`` (per cent), ``<index>_tipping_delta`` (text), ``<index>_tipping_text``,
+    ``verdict``; table ``estimand_results_table``; figure ``cdai_tipping_fig``.
+    """
+    from ldil2 import efficacy
+
+    m, seed = int(ch.params["mi_imputations"]), int(ch.params["seed"])
+    analysis = ch.analysis
+    results: list[EstimandResult] = []
+    for endpoint in BINARY_ENDPOINTS:
+        results += binary_results(analysis, endpoint)
+    values: dict[str, Any] = {"mi_imputations": m, "mi_seed": seed}
+    tipping: dict[str, TippingPoint] = {}
+    for index in CHANGE_ENDPOINTS:
+        mi = multiple_imputation(analysis, index, m, seed)
+        results += change_results(analysis, index, mi)
+        tipping[index] = mi.tipping_point()
+        low, high = mi.pooled.ci
+        values[f"{index}_mi_effect"] = f"{mi.pooled.estimate:.1f} (95% CI {low:.1f} to {high:.1f})"
+        values[f"{index}_mi_p"] = stats.format_p(mi.pooled.p_value)
+        values[f"{index}_mi_fmi"] = f"{100 * mi.pooled.fmi:.0f}%"
+        delta = tipping[index].tipping_delta
+        values[f"{index}_tipping_delta"] = "none in range" if delta is None else f"{delta:.1f}"
+        values[f"{index}_tipping_text"] = tipping_sentence(index, tipping[index])
+    values["verdict"] = verdict(results, tipping)
+    pp = efficacy.population_counts(ch.release.subjects, c.PER_PROTOCOL)
+    itt = efficacy.population_counts(ch.release.subjects, c.ITT)
+    per_arm = "; ".join(
+        f"{c.ARM_LABELS[arm]} n = {pp[arm]} per-protocol, {itt[arm]} ITT" for arm in c.ARMS
+    )
+    table = efficacy.html_table(
+        results_frame(results),
+        f"Primary endpoints under each estimand, week {PRIMARY_WEEK} and across visits ({per_arm})",
+        "Per-protocol: observed cases of participants who completed week 24. ITT, "
+        "non-responder imputation: a participant without a response at the visit counts as a "
+        f"non-responder. ITT, multiple imputation: {m} imputations of the missing week-"
+        f"{PRIMARY_WEEK} change by Bayesian linear regression on the baseline value within each "
+        f"arm (seed {seed}), ANCOVA (change ~ arm + baseline) in each, pooled by Rubin's rules "
+        "with Barnard-Rubin degrees of freedom. Proportions: Newcombe hybrid score CI for the "
+        "difference, Fisher's exact test. Across visits: logistic GEE (exchangeable, robust SE) "
+        "and a linear mixed model of the change with a random intercept (REML). "
+        + efficacy.source_text(ch),
+    )
+    return efficacy.Result(
+        values=values,
+        tables={"estimand_results_table": table},
+        figures={"cdai_tipping_fig": plot_tipping_point(tipping["cdai"], "cdai")},
+    )

@@ -21,12 +21,13 @@ PERCENT, COUNT, P_VALUE = "percent", "count", "p_value"
 EXACT, WITHIN_FACTOR = "exact", "within_factor"
 REPRODUCED, DIFFERS = "reproduced", "differs"
 
-COUNT_FLAGS: dict[str, str] = {
-    "randomized": c.ITT,
+COUNT_CONDITIONS: dict[str, str | None] = {
+    "randomized": None,
+    "analysed": None,
     "completed": c.COMPLETED,
-    "analysed": c.PER_PROTOCOL,
 }
-"""Count endpoints of published.csv and the subjects.csv flag each counts (per arm)."""
+"""Count endpoints of published.csv: participants of the row's population and arm, restricted
+to those whose subjects.csv flag is true (None: no restriction)."""
 
 LEDGER_COLUMNS = [
     "key",
@@ -77,15 +78,24 @@ def reproduces(
 
 
 def _count(row: pd.Series, release: Any, analysis: pd.DataFrame) -> float:
-    """Participants of the row's arm whose flag (COUNT_FLAGS[endpoint]) is true."""
-    if row["endpoint"] not in COUNT_FLAGS:
+    """Participants of the row's arm in the row's population (subjects.csv flag), restricted by
+    COUNT_CONDITIONS[endpoint] (e.g. ``completed``)."""
+    if row["endpoint"] not in COUNT_CONDITIONS:
         raise ValueError(
             f"published.csv key {row['key']}: count endpoint {row['endpoint']!r} violates one "
-            f"of {sorted(COUNT_FLAGS)}"
+            f"of {sorted(COUNT_CONDITIONS)}"
         )
     subjects = release.subjects
-    flag = subjects[COUNT_FLAGS[row["endpoint"]]].fillna(False).astype(bool)
-    return float((flag & (subjects[c.ARM] == row[c.ARM])).sum())
+    counted = _flag(subjects, row["population"]) & (subjects[c.ARM] == row[c.ARM])
+    condition = COUNT_CONDITIONS[row["endpoint"]]
+    if condition is not None:
+        counted &= _flag(subjects, condition)
+    return float(counted.sum())
+
+
+def _flag(subjects: pd.DataFrame, column: str) -> pd.Series:
+    """A subjects.csv boolean flag as plain bool (missing = False)."""
+    return subjects[column].fillna(False).astype(bool)
 
 
 def _percent(row: pd.Series, release: Any, analysis: pd.DataFrame) -> float:
@@ -93,7 +103,7 @@ def _percent(row: pd.Series, release: Any, analysis: pd.DataFrame) -> float:
     result = stats.response_by_arm(
         analysis, row["endpoint"], week=int(row[c.WEEK]), population=row["population"]
     )
-    return float(result.arm(row[c.ARM]).percent)
+    return float(result.percent(row[c.ARM]))
 
 
 def _p_value(row: pd.Series, release: Any, analysis: pd.DataFrame) -> float:
@@ -178,3 +188,81 @@ def ledger_summary(ledger: pd.DataFrame) -> str:
     """'14 of 14 published numbers reproduced' (for the landing page)."""
     reproduced = int((ledger["status"] == REPRODUCED).sum())
     return f"{reproduced} of {len(ledger)} published numbers reproduced"
+
+
+def _format(value: float, statistic: str) -> str:
+    """A ledger number as printed: '70.6%', '17', '0.014' (p-values to 3 decimals)."""
+    if not math.isfinite(value):
+        return "NA"
+    if statistic == PERCENT:
+        return f"{value:.1f}%"
+    if statistic == COUNT:
+        return f"{value:.0f}"
+    return f"{value:.3f}"
+
+
+def _format_difference(value: float, statistic: str) -> str:
+    """Recomputed minus published, signed: '-0.01' (percentage points), '+0', '+0.003'."""
+    if not math.isfinite(value):
+        return "NA"
+    decimals = {PERCENT: 2, COUNT: 0}.get(statistic, 3)
+    return f"{value:+.{decimals}f}"
+
+
+def rule_text(comparison: str, statistic: str, tolerance: float | None) -> str:
+    """The comparison rule in words, e.g. 'equal at one decimal', 'within a factor of 2'."""
+    if comparison == WITHIN_FACTOR:
+        return f"within a factor of {tolerance:g}"
+    return "equal at one decimal" if statistic == PERCENT else "equal"
+
+
+def ledger_display(release: Any, ledger: pd.DataFrame) -> pd.DataFrame:
+    """The ledger formatted for the page: statement, source, published, recomputed, difference,
+    rule and status as text (numbers as the record prints them)."""
+    published = release.published.set_index("key")
+    rows = []
+    for _, row in ledger.iterrows():
+        source = published.loc[row["key"]]
+        tolerance = None if pd.isna(source["tolerance"]) else float(source["tolerance"])
+        statistic = row["statistic"]
+        difference = _format_difference(row["difference"], statistic)
+        rows.append(
+            {
+                "Published statement": row["statement"],
+                "Source": row["source"],
+                "Published": _format(row["published"], statistic),
+                "Recomputed": _format(row["recomputed"], statistic),
+                "Difference": difference,
+                "Rule": rule_text(source["comparison"], statistic, tolerance),
+                "Status": row["status"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def ledger_result(ch: Any) -> Any:
+    """Ledger chapter: glue values ``ledger_summary``, ``ledger_reproduced``, ``ledger_total``,
+    ``ledger_differs`` and the table ``ledger_table``."""
+    from ldil2 import efficacy
+
+    ledger = make_ledger(ch.release, ch.analysis)
+    reproduced = int((ledger["status"] == REPRODUCED).sum())
+    differs = ", ".join(ledger.loc[ledger["status"] == DIFFERS, "key"]) or "none"
+    table = efficacy.html_table(
+        ledger_display(ch.release, ledger),
+        "Reproduction ledger: every number of the published record (data/published.csv) "
+        "recomputed from the data release, in the population the record states",
+        "Percentages: observed cases at the visit; p-values: logistic GEE (ACR20) and linear "
+        "mixed model of the change from baseline (CDAI, SDAI) across every post-baseline visit, "
+        "the book's reading of the unstated published models; counts from subjects.csv flags. "
+        "Difference = recomputed minus published. " + efficacy.source_text(ch),
+    )
+    return efficacy.Result(
+        values={
+            "ledger_summary": ledger_summary(ledger),
+            "ledger_reproduced": reproduced,
+            "ledger_total": len(ledger),
+            "ledger_differs": differs,
+        },
+        tables={"ledger_table": table},
+    )

@@ -14,6 +14,7 @@ import json
 import math
 import sys
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pandas as pd
@@ -249,6 +250,16 @@ EARLIER_RELEASE = {"version": "2026.08.1", "after_week": 12, "late_subjects_per_
 case-report pages after week 12 of the last 6 participants per arm (by subject_id, the enrolment
 order) had not yet been entered. See :func:`cut_release`."""
 
+
+def earlier_release_rule() -> str:
+    """The earlier release of :data:`EARLIER_RELEASE` in words, for the What-changed page."""
+    return (
+        f"at which the case-report pages after week {EARLIER_RELEASE['after_week']} of the last "
+        f"{EARLIER_RELEASE['late_subjects_per_arm']} participants enrolled in each arm had not "
+        "yet been entered"
+    )
+
+
 _WEEKLY_TABLES = (c.ASSESSMENTS, c.LABS, c.IMMUNOLOGY)
 _DAYS_PER_WEEK = 7
 
@@ -303,3 +314,78 @@ def cut_release(
     metadata["version"] = version
     (out / c.METADATA).write_text(yaml.safe_dump(metadata, sort_keys=True), encoding="utf-8")
     return late
+
+
+# ---------------------------------------------------------------------------------------------
+# The "What changed" chapter
+# ---------------------------------------------------------------------------------------------
+
+RELEASES_DIR = "releases"
+"""Folder of the committed snapshots, relative to the book root."""
+
+
+def _shown(value: Scalar | None) -> str:
+    """A snapshot value as shown on the page: floats to 6 significant digits, absent as '-'."""
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def changes_result(ch: Any) -> Any:
+    """What-changed chapter: the results that differ from the latest snapshot of another version.
+
+    The current values are the snapshot of the edition's data version (``python -m ldil2
+    release`` writes it after a build); the page says so when there is none. Glue values
+    ``changes_current_version``, ``changes_previous_version``, ``changes_count``,
+    ``changes_compared``, ``changes_summary``; table ``changes_table``.
+    """
+    from ldil2 import efficacy
+    from ldil2.chapter import find_root
+
+    releases_dir = find_root() / RELEASES_DIR
+    version = str(ch.release.version)
+    previous = previous_version(releases_dir, version)
+    own = releases_dir / f"{version}.json"
+    current = read_snapshot(own)["values"] if own.is_file() else {}
+    changed = what_changed(current, releases_dir, version)
+    if not current:
+        summary = (
+            f"There is no snapshot of data release {version} yet: build the book, then run "
+            "python -m ldil2 release to record it."
+        )
+    elif previous is None:
+        summary = f"Data release {version} is the only release with a snapshot."
+    else:
+        summary = (
+            f"{len(changed)} of {len(current)} results of data release {version} differ from "
+            f"data release {previous}."
+        )
+    frame = pd.DataFrame(
+        {
+            "Chapter": changed["chapter"],
+            "Result": changed["result"],
+            f"Release {previous or 'none'}": [_shown(v) for v in changed["previous"]],
+            f"Release {version}": [_shown(v) for v in changed["current"]],
+        }
+    )
+    table = efficacy.html_table(
+        frame,
+        f"Results that changed between data release {previous} and data release {version}",
+        "Every value the book glues into its pages, compared by name (chapter and result) "
+        f"between the snapshots in {RELEASES_DIR}/; '-' marks a result one release does not "
+        "have. Floats are shown to 6 significant digits. " + efficacy.source_text(ch),
+    )
+    return efficacy.Result(
+        values={
+            "changes_current_version": version,
+            "changes_previous_version": previous or "none",
+            "changes_count": len(changed),
+            "changes_compared": len(current),
+            "changes_summary": summary,
+            "changes_earlier_version": EARLIER_RELEASE["version"],
+            "changes_earlier_rule": earlier_release_rule(),
+        },
+        tables={"changes_table": table},
+    )
