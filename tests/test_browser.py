@@ -1,0 +1,292 @@
+"""The built site in a real headless Chromium (Debian's ``chromium``, driven by Playwright).
+
+One browser and one context serve the whole module: the site is crawled once from the landing
+page through the sidebar, and every page is checked on that one visit (console, images, notice,
+axe-core, width at 390 px); the tests below only read the records. Playwright never downloads a
+browser here: it launches the system Chromium by path. Without Chromium the tests skip, except
+under CI=true, where a missing browser is a failure (.ci/run installs it).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Response, sync_playwright
+
+from ldil2 import build
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    # Every host but the test server fails to resolve: the site must not need the network.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+SIDEBAR_LINKS = "nav.bd-docs-nav a.reference.internal"
+NOTICE = ".bd-header-announcement"
+SERIOUS = ("serious", "critical")
+# Elements allowed to be wider than a phone: they scroll inside their own box (_static/custom.css).
+OWN_SCROLL = "table, figure, .figure, .cell_output, .pst-scrollable-table-container"
+
+WAIT_FOR_IMAGES = """async () => {
+  const images = [...document.images];
+  for (const image of images) image.loading = "eager";
+  await Promise.all(images.map((image) => image.decode().catch(() => null)));
+  const loaded = (image) => image.complete && image.naturalWidth > 0;
+  return images.map((image) => [image.getAttribute("src"), loaded(image)]);
+}"""
+
+PAGE_WIDTH = """(ownScroll) => {
+  const root = document.scrollingElement;
+  const width = root.clientWidth;
+  const wide = [];
+  if (root.scrollWidth > width) {
+    for (const element of document.body.querySelectorAll("*")) {
+      const box = element.getBoundingClientRect();
+      if (box.right > width + 1 && box.width > 0 && !element.closest(ownScroll)) {
+        const name = `${element.tagName.toLowerCase()}.${element.className}`;
+        wide.push(`${name} (right edge ${box.right}px)`);
+      }
+    }
+  }
+  return {scrollWidth: root.scrollWidth, clientWidth: width, wide: wide.slice(-5)};
+}"""
+
+
+@dataclass
+class Visit:
+    """What one page showed on its one visit."""
+
+    status: int
+    errors: list[str] = field(default_factory=list)
+    external: list[str] = field(default_factory=list)
+    images: list[tuple[str, bool]] = field(default_factory=list)
+    notice: str | None = None
+    sidebar: list[str] = field(default_factory=list)
+    axe: list[str] = field(default_factory=list)
+    width: dict = field(default_factory=dict)
+
+
+def chromium_path() -> str:
+    """Debian's Chromium, or skip (fail under CI=true) with the reason."""
+    path = shutil.which("chromium")
+    if path is None:
+        reason = "no `chromium` on PATH (Debian package chromium; .ci/run installs it)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and {reason}")
+        pytest.skip(reason)
+    return path
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        """No access log on the test output."""
+
+
+@pytest.fixture(scope="module")
+def site(built_book: Path) -> Iterator[str]:
+    """The built site served on 127.0.0.1 (a free port); yields its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(built_book / "html"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture(scope="module")
+def context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
+    """One Chromium context with a fresh user-data folder for the module."""
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        browser_context = playwright.chromium.launch_persistent_context(
+            tmp_path_factory.mktemp("chromium-profile"),
+            executable_path=executable,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport=DESKTOP,
+        )
+        yield browser_context
+        browser_context.close()
+
+
+def _visit(page: Page, url: str, site: str, axe: Axe) -> Visit:
+    """Load one page at desktop width and record every check on it."""
+    errors: list[str] = []
+    external: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type != "error":
+            return
+        source = message.location.get("url", "")
+        if source.startswith(site) or not message.text.startswith("Failed to load resource"):
+            errors.append(f"console error: {message.text} ({source})")
+
+    def on_response(response: Response) -> None:
+        if response.status >= 400:
+            errors.append(f"HTTP {response.status}: {response.url}")
+
+    def on_request(request) -> None:
+        if not request.url.startswith((site, "data:", "blob:")):
+            external.append(request.url)
+
+    handlers = {
+        "console": on_console,
+        "pageerror": lambda error: errors.append(f"uncaught exception: {error}"),
+        "response": on_response,
+        "request": on_request,
+    }
+    for event, handler in handlers.items():
+        page.on(event, handler)
+    try:
+        response = page.goto(url, wait_until="load")
+        page.wait_for_load_state("networkidle")
+        visit = Visit(status=response.status if response else 0)
+        visit.images = [tuple(image) for image in page.evaluate(WAIT_FOR_IMAGES)]
+        notice = page.locator(NOTICE)
+        visit.notice = notice.inner_text() if notice.count() and notice.is_visible() else None
+        hrefs = page.locator(SIDEBAR_LINKS).evaluate_all("els => els.map(e => e.href)")
+        visit.sidebar = [urldefrag(href).url for href in hrefs]
+    finally:
+        for event, handler in handlers.items():
+            page.remove_listener(event, handler)
+    visit.errors, visit.external = errors, external
+    # axe-core after the listeners are gone: its CSSOM preload requests "../basic.css" (an
+    # @import of the theme's style sheet) against the page URL, a 404 of the tool, not the site.
+    results = axe.run(page).response
+    visit.axe = [
+        f"{rule['id']} ({rule['impact']}): {rule['help']}; "
+        + "; ".join(", ".join(node["target"]) for node in rule["nodes"][:3])
+        for rule in results["violations"]
+        if rule["impact"] in SERIOUS
+    ]
+    page.set_viewport_size(PHONE)
+    visit.width = page.evaluate(PAGE_WIDTH, OWN_SCROLL)
+    page.set_viewport_size(DESKTOP)
+    return visit
+
+
+@pytest.fixture(scope="module")
+def visits(context: BrowserContext, site: str) -> dict[str, Visit]:
+    """Every page reached from the landing page through sidebar links, visited once.
+
+    Returns page path relative to the site root -> :class:`Visit`.
+    """
+    page = context.new_page()
+    axe = Axe()
+    found: dict[str, Visit] = {}
+    queue = [urljoin(site, "index.html")]
+    while queue:
+        url = queue.pop(0)
+        path = url.removeprefix(site)
+        if path in found:
+            continue
+        found[path] = visit = _visit(page, url, site, axe)
+        queue += [href for href in visit.sidebar if href.startswith(site) and ".html" in href]
+    page.close()
+    return found
+
+
+@pytest.fixture(scope="module")
+def toc_pages() -> list[str]:
+    """Every page of _toc.yml, as a path of the site (``chapters/primary.html``)."""
+    return [f"{name}.html" for name in build.toc_documents(ROOT)]
+
+
+def _report(problems: dict[str, list[str]]) -> str:
+    return "\n".join(f"{page}: {problem}" for page, items in problems.items() for problem in items)
+
+
+def test_sidebar_navigation_reaches_every_toc_page(visits, toc_pages):
+    missing = [page for page in toc_pages if page not in visits]
+    assert not missing, f"not reachable through the sidebar from index.html: {missing}"
+
+
+def test_every_toc_page_loads_without_console_error(visits, toc_pages):
+    problems = {
+        page: [f"HTTP status {visits[page].status}"] * (visits[page].status != 200)
+        + visits[page].errors
+        for page in toc_pages
+        if page in visits
+    }
+    problems = {page: items for page, items in problems.items() if items}
+    assert not problems, _report(problems)
+
+
+def test_pages_load_nothing_from_outside_the_site(visits):
+    problems = {page: visit.external for page, visit in visits.items() if visit.external}
+    assert not problems, "the site must work offline:\n" + _report(problems)
+
+
+def test_every_image_loads(visits):
+    images = [image for visit in visits.values() for image in visit.images]
+    assert images, "no <img> on any page: the book's figures are missing"
+    problems = {
+        page: [f"image did not load: {src}" for src, loaded in visit.images if not loaded]
+        for page, visit in visits.items()
+    }
+    problems = {page: items for page, items in problems.items() if items}
+    assert not problems, _report(problems)
+
+
+def test_release_notice_is_visible_on_every_page(visits, built_book):
+    data = json.loads((built_book / "report.json").read_text(encoding="utf-8"))["data"]
+    problems = {}
+    for page, visit in visits.items():
+        notice = visit.notice or ""
+        if visit.notice is None:
+            problems[page] = ["no visible data-release notice"]
+        elif data["version"] not in notice:
+            problems[page] = [f"notice without the release version {data['version']}: {notice}"]
+        elif (data["provenance"] == "simulated") != ("simulated" in notice.lower()):
+            problems[page] = [f"provenance {data['provenance']} but notice says: {notice}"]
+    assert not problems, _report(problems)
+
+
+def test_no_serious_or_critical_accessibility_violation(visits):
+    problems = {page: visit.axe for page, visit in visits.items() if visit.axe}
+    assert not problems, "axe-core violations:\n" + _report(problems)
+
+
+def test_no_horizontal_scroll_at_phone_width(visits):
+    problems = {
+        page: [
+            f"page is {visit.width['scrollWidth']} px wide in a {visit.width['clientWidth']} px "
+            f"viewport; too wide outside tables and figures: {visit.width['wide']}"
+        ]
+        for page, visit in visits.items()
+        if visit.width["scrollWidth"] > visit.width["clientWidth"]
+    }
+    assert not problems, _report(problems)
+
+
+def test_search_finds_acr20(context, site):
+    page = context.new_page()
+    page.goto(urljoin(site, "search.html?q=ACR20"), wait_until="load")
+    results = page.locator("#search-results ul.search li a")
+    results.first.wait_for(timeout=15_000)
+    hrefs = results.evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    page.close()
+    assert any("chapters/" in href for href in hrefs), f"search results for ACR20: {hrefs}"
