@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from ldil2 import ledger
+from ldil2 import data, derive, ledger, testing
 
 
 @pytest.mark.parametrize(
@@ -55,3 +57,76 @@ def test_reproduces_rejects_unknown_rule():
 def test_ledger_summary_counts_reproduced_rows():
     frame = pd.DataFrame({"status": ["reproduced", "differs", "reproduced"]})
     assert ledger.ledger_summary(frame) == "2 of 3 published numbers reproduced"
+
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+
+
+@pytest.fixture(scope="module")
+def shipped_ledger() -> pd.DataFrame:
+    release = data.load(DATA)
+    return ledger.make_ledger(release, derive.make_analysis_table(release))
+
+
+@pytest.fixture
+def release_copy(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(DATA, tmp_path / "data"))
+
+
+def _ledger(data_dir: Path) -> pd.DataFrame:
+    release = data.load(data_dir)
+    return ledger.make_ledger(release, derive.make_analysis_table(release))
+
+
+def test_make_ledger_reproduces_every_published_number_on_shipped_data(shipped_ledger):
+    published = pd.read_csv(DATA / "published.csv")
+    assert shipped_ledger["key"].tolist() == published["key"].tolist()
+    assert (shipped_ledger["status"] == "reproduced").all(), shipped_ledger
+    summary = ledger.ledger_summary(shipped_ledger)
+    assert summary == f"{len(published)} of {len(published)} published numbers reproduced"
+
+
+def test_make_ledger_recomputes_counts_and_percentages_from_the_csvs(shipped_ledger):
+    # independent count from the CSV text: 17 completers on Ld-IL2 (registry)
+    subjects = pd.read_csv(DATA / "subjects.csv")
+    completers = ((subjects["arm"] == "ldil2") & subjects["completed"]).sum()
+    row = shipped_ledger.set_index("key").loc["n_compl_ldil2"]
+    assert row["recomputed"] == completers
+    # 12 of 17 responders at week 12 = 70.588...%, published 70.6 -> difference -0.0118
+    row = shipped_ledger.set_index("key").loc["acr20_w12_ldil2"]
+    assert row["recomputed"] == pytest.approx(100 * 12 / 17)
+    assert row["difference"] == pytest.approx(100 * 12 / 17 - 70.6)
+
+
+def test_make_ledger_flags_a_changed_published_value(release_copy):
+    line = testing.line_of(release_copy, "published.csv", key="acr20_w12_ldil2")
+    testing.set_value(release_copy, "published.csv", line, "value", "71.6")
+    result = _ledger(release_copy)
+    assert result.loc[result["status"] == "differs", "key"].tolist() == ["acr20_w12_ldil2"]
+    assert (
+        ledger.ledger_summary(result)
+        == f"{len(result) - 1} of {len(result)} published numbers reproduced"
+    )
+
+
+def test_make_ledger_flags_a_changed_data_value(release_copy):
+    # make one week-12 Ld-IL2 ACR20 responder of the per-protocol set a non-responder: their
+    # 68-joint tender count at week 12 goes back to its baseline value (0% improvement)
+    release = data.load(release_copy)
+    table = derive.make_analysis_table(release)
+    responders = table[
+        (table["week"] == 12) & (table["arm"] == "ldil2") & table["per_protocol"] & table["acr20"]
+    ]
+    subject = responders.iloc[0]
+    line = testing.line_of(
+        release_copy, "assessments.csv", subject_id=subject["subject_id"], week=12
+    )
+    testing.set_value(
+        release_copy, "assessments.csv", line, "tjc68", str(int(subject["base_tjc68"]))
+    )
+    result = _ledger(release_copy).set_index("key")
+    assert result.loc["acr20_w12_ldil2", "status"] == "differs"
+    # 11/17 = 64.7%
+    assert result.loc["acr20_w12_ldil2", "recomputed"] == pytest.approx(100 * 11 / 17)
+    assert result.loc["n_pp_ldil2", "status"] == "reproduced"
