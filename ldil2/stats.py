@@ -469,6 +469,28 @@ def odds_ratio(x1: int, n1: int, x2: int, n2: int, z: float = Z95) -> OddsRatio:
     )
 
 
+def mean_by_visit(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Mean of `column` with its 95% t-interval by arm and post-baseline week.
+
+    Returns
+    -------
+    DataFrame : arm, week, n (non-missing values), mean, sd, ci_low, ci_high, where the interval
+        is mean -/+ t(0.975, n - 1) * sd / sqrt(n) (NaN when n < 2); missing values left out.
+    """
+    data = table[table[c.WEEK] > c.BASELINE_WEEK].dropna(subset=[column])
+    grouped = data.groupby([c.ARM, c.WEEK])[column].agg(["count", "mean", "std"]).reset_index()
+    grouped = grouped.rename(columns={"count": "n", "std": "sd"})
+    n = grouped["n"].to_numpy(dtype=float)
+    enough = n >= 2
+    half = np.full(len(n), np.nan)
+    half[enough] = sps.t.ppf(0.975, n[enough] - 1) * grouped["sd"].to_numpy()[enough]
+    half[enough] /= np.sqrt(n[enough])
+    grouped["ci_low"] = grouped["mean"] - half
+    grouped["ci_high"] = grouped["mean"] + half
+    grouped[c.WEEK] = grouped[c.WEEK].astype(int)
+    return grouped
+
+
 # ---------------------------------------------------------------------------------------------
 # ANCOVA at one visit
 # ---------------------------------------------------------------------------------------------
