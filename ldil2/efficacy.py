@@ -22,6 +22,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ldil2 import contract as c
+from ldil2 import data, derive, figures, indices, ledger, response, simulate, stats, tables
 
 GlueValue = str | int | float
 
@@ -74,40 +75,26 @@ def population_counts(subjects: pd.DataFrame, population: str) -> dict[str, int]
 
 
 def caption(ch: Any, measure: str, population: str | None = None) -> str:
-    """Table caption: measure and time point, population and n per arm.
-
-    e.g. "ACR20 at week 24, per-protocol population (Ld-IL2 + MTX n = 17; Placebo + MTX n = 23)";
-    `population` defaults to the chapter's analysis population.
-    """
+    """Table caption: measure and time point, population and n per arm
+    (:func:`ldil2.tables.population_caption`); `population` defaults to the chapter's."""
     population = ch.population if population is None else population
     counts = population_counts(ch.release.subjects, population)
-    per_arm = "; ".join(f"{c.ARM_LABELS[arm]} n = {counts[arm]}" for arm in c.ARMS)
-    return f"{measure}, {c.POPULATION_LABELS[population]} ({per_arm})"
+    return tables.population_caption(measure, population, counts)
 
 
-def footnote(ch: Any, *parts: str) -> str:
-    """Table footnote: the given parts (model, CI method, missing-data rule), then the data source
-    ("Simulated data." when the release is simulated) and the release version."""
-    return " ".join([*parts, source_text(ch)])
+def footnote(ch: Any, *parts: str) -> tuple[str, ...]:
+    """Table footnote paragraphs: the given parts (model, CI method, missing-data rule), then the
+    data source and release version (:func:`ldil2.tables.source_note`)."""
+    return (*parts, tables.source_note(ch.release))
 
 
-def source_text(ch: Any) -> str:
-    """The data source for captions: "Simulated data, release <version>." or "Trial data, ..."."""
-    kind = "Simulated data" if ch.release.is_simulated else "Trial data"
-    return f"{kind}, release {ch.release.version}."
-
-
-def html_table(frame: pd.DataFrame, title: str, note: str) -> Any:
-    """The book's HTML table (ldil2.tables) of `frame` with caption `title` and footnote `note`."""
-    from ldil2 import tables
-
+def html_table(frame: pd.DataFrame, title: str, note: tuple[str, ...]) -> tables.HtmlTable:
+    """The book's escaped HTML table of `frame` with caption `title` and footnote `note`."""
     return tables.HtmlTable.from_frame(frame, caption=title, footnote=note)
 
 
 def in_population(ch: Any) -> pd.DataFrame:
     """The analysis table restricted to the chapter's population."""
-    from ldil2 import derive
-
     return derive.select_population(ch.analysis, ch.population)
 
 
@@ -136,7 +123,7 @@ def edition_facts(ch: Any) -> Result:
             "n_ldil2": counts[c.ARM_LDIL2],
             "n_placebo": counts[c.ARM_PLACEBO],
             "simulated_notice": SIMULATED_NOTICE if ch.release.is_simulated else "",
-            "figure_source": source_text(ch),
+            "figure_source": tables.source_note(ch.release),
         }
     )
 
@@ -268,8 +255,6 @@ def withdrawal_listing(ch: Any) -> Result:
 def baseline(ch: Any) -> Result:
     """Table ``baseline_table``: the baseline characteristics of the population by arm, from
     :func:`ldil2.tables.make_baseline_table` (no p-values)."""
-    from ldil2 import tables
-
     return Result(tables={"baseline_table": tables.make_baseline_table(ch.release, ch.population)})
 
 
@@ -393,8 +378,6 @@ def dosing_days(exposure: pd.DataFrame) -> dict[int, list[int]]:
 
 def plot_schedule(days: Mapping[int, list[int]], weeks: list[int]) -> Figure:
     """Timeline: dosing cycles as shaded spans with injection ticks, visits as markers (weeks)."""
-    from ldil2 import figures
-
     fig, ax = plt.subplots(figsize=(8.0, 2.6))
     colour = figures.ARM_PALETTE[c.ARM_LDIL2]
     for cycle, cycle_days in days.items():
@@ -476,7 +459,6 @@ def docstring_sections(func: Callable[..., Any]) -> dict[str, str]:
 
 def definition_functions() -> list[tuple[str, Callable[..., Any]]]:
     """(outcome, the ldil2 function whose docstring defines it), in the order of the book."""
-    from ldil2 import derive, indices, response
 
     return [
         ("DAS28-ESR", indices.das28_esr),
@@ -570,8 +552,6 @@ def edition_parameters(ch: Any) -> Result:
 def data_contract(ch: Any) -> Result:
     """Table ``contract_table`` from :func:`ldil2.data.contract_table`, with the number of files
     and of column rules."""
-    from ldil2 import data
-
     frame = data.contract_table()
     shown = frame.rename(columns=str.capitalize)
     note = footnote(
@@ -626,8 +606,6 @@ def imputation(ch: Any) -> str:
 def compare_binary(ch: Any, endpoint: str, week: int) -> Any:
     """:func:`ldil2.stats.response_by_arm` of `endpoint` at `week` in the chapter's population,
     with the edition's imputation."""
-    from ldil2 import stats
-
     return stats.response_by_arm(ch.analysis, endpoint, week, ch.population, imputation(ch))
 
 
@@ -635,8 +613,6 @@ def binary_across_visits(ch: Any, endpoint: str) -> Any:
     """:func:`ldil2.stats.gee_binary` of `endpoint` over every post-baseline visit in the
     chapter's population; under ``nri`` the missing visits are imputed as non-response first
     (:func:`ldil2.derive.impute_nri` at the scheduled visits)."""
-    from ldil2 import derive, stats
-
     table = in_population(ch)
     if imputation(ch) == "nri":
         table = derive.impute_nri(table, endpoint, release=ch.release)
@@ -646,8 +622,6 @@ def binary_across_visits(ch: Any, endpoint: str) -> Any:
 def change_across_visits(ch: Any, index: str) -> Any:
     """:func:`ldil2.stats.mixed_change` of the change from baseline in `index` (adjusted for its
     baseline value) over every post-baseline visit in the chapter's population."""
-    from ldil2 import derive, stats
-
     return stats.mixed_change(in_population(ch), derive.chg_col(index), derive.base_col(index))
 
 
@@ -668,8 +642,6 @@ def comparison_values(prefix: str, comparison: Any) -> dict[str, GlueValue]:
 def published_p_text(ch: Any, endpoint: str) -> str:
     """The published across-visit p-value of `endpoint` (published.csv) as "P = 0.014", or
     "not published" when the record has none."""
-    from ldil2 import stats
-
     record = ch.release.published
     rows = record[(record["endpoint"] == endpoint) & (record["statistic"] == "p_value")]
     return stats.format_p(float(rows["value"].iloc[0])) if len(rows) else "not published"
@@ -677,16 +649,17 @@ def published_p_text(ch: Any, endpoint: str) -> str:
 
 def missing_rule(ch: Any) -> str:
     """The missing-data rule of binary endpoints in this edition (for footnotes)."""
-    from ldil2 import stats
-
     return f"Missing data: {stats.IMPUTATIONS[imputation(ch)]}."
 
 
-def comparison_table(ch: Any, comparisons: list[Any], measure: str) -> Any:
-    """Endpoint table (ldil2.tables.make_endpoint_table) of binary comparisons."""
-    from ldil2 import tables
-
-    return tables.make_endpoint_table(comparisons, ch.release, measure=measure)
+def comparison_table(
+    ch: Any, comparisons: list[Any], measure: str, across: Any = None
+) -> tables.HtmlTable:
+    """Endpoint table (:func:`ldil2.tables.make_endpoint_table`) of binary comparisons, with the
+    endpoint labels of :data:`ENDPOINT_LABELS` and an optional across-visit model."""
+    return tables.make_endpoint_table(
+        comparisons, ch.release, measure=measure, labels=ENDPOINT_LABELS, across=across
+    )
 
 
 def longitudinal_table(ch: Any, result: Any, measure: str, binary: bool) -> Any:
@@ -706,8 +679,6 @@ def longitudinal_table(ch: Any, result: Any, measure: str, binary: bool) -> Any:
                 f"{100 * visit['risk_difference']:.1f} "
                 f"({100 * visit['rd_ci_low']:.1f} to {100 * visit['rd_ci_high']:.1f})"
             )
-        from ldil2 import stats
-
         row["P"] = stats.format_p(float(visit["p_value"]))
         rows.append(row)
     overall = {
@@ -730,8 +701,6 @@ def acr20_primary(ch: Any) -> Result:
     and across every post-baseline visit (logistic GEE): glue values ``acr20_w<week>_*`` (see
     :func:`comparison_values`), ``acr20_gee_or``, ``acr20_gee_p``, ``acr20_gee_published_p``;
     tables ``acr20_table``, ``acr20_gee_table``; figure ``acr20_by_visit_fig``."""
-    from ldil2 import figures
-
     comparisons = [compare_binary(ch, "acr20", week) for week in PRIMARY_WEEKS]
     values: dict[str, GlueValue] = {}
     for week, comparison in zip(PRIMARY_WEEKS, comparisons, strict=True):
@@ -745,7 +714,7 @@ def acr20_primary(ch: Any) -> Result:
     return Result(
         values=values,
         tables={
-            "acr20_table": comparison_table(ch, comparisons, "ACR20"),
+            "acr20_table": comparison_table(ch, comparisons, "ACR20", across=gee),
             "acr20_gee_table": longitudinal_table(ch, gee, "ACR20", binary=True),
         },
         figures={"acr20_by_visit_fig": figures.plot_proportion_by_visit(
@@ -762,36 +731,8 @@ def das28_remission_primary(ch: Any) -> Result:
     )
 
 
-def mean_by_visit(table: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Mean of `column` with its 95% t-interval by arm and post-baseline week.
-
-    Parameters
-    ----------
-    table : analysis rows of one population (subject_id, arm, week, `column`)
-    column : a measure or a change from baseline (``chg_<x>``)
-
-    Returns
-    -------
-    DataFrame : arm, week, n (non-missing values), mean, sd, ci_low, ci_high; the interval is
-        mean -/+ t(0.975, n - 1) * sd / sqrt(n), NaN when n < 2. Missing values are left out.
-    """
-    from scipy import stats as sps
-
-    data = table[table[c.WEEK] > c.BASELINE_WEEK].dropna(subset=[column])
-    grouped = data.groupby([c.ARM, c.WEEK])[column].agg(["count", "mean", "std"]).reset_index()
-    grouped = grouped.rename(columns={"count": "n", "std": "sd"})
-    n = grouped["n"].to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        half = sps.t.ppf(0.975, n - 1) * grouped["sd"].to_numpy() / np.sqrt(n)
-    half = np.where(n >= 2, half, np.nan)
-    grouped["ci_low"] = grouped["mean"] - half
-    grouped["ci_high"] = grouped["mean"] + half
-    grouped[c.WEEK] = grouped[c.WEEK].astype(int)
-    return grouped
-
-
 def mean_text(row: Mapping[str, Any], digits: int = 1) -> str:
-    """'-12.3 (95% CI -15.0 to -9.6; n = 17)' for one row of :func:`mean_by_visit`."""
+    """'-12.3 (95% CI -15.0 to -9.6; n = 17)' for one row of :func:`ldil2.stats.mean_by_visit`."""
     if not np.isfinite(row["ci_low"]):
         return f"{row['mean']:.{digits}f} (n = {int(row['n'])})"
     return (
@@ -800,12 +741,21 @@ def mean_text(row: Mapping[str, Any], digits: int = 1) -> str:
     )
 
 
-def change_table(ch: Any, index: str, means: pd.DataFrame, model: Any) -> Any:
-    """Mean change from baseline by arm and visit next to the mixed model's per-visit difference,
-    with the across-visit effect as the last row."""
-    from ldil2 import stats
+CHANGE_UNITS: dict[str, tuple[str, int]] = {
+    "cdai": ("index points", 1),
+    "sdai": ("index points", 1),
+    "das28_esr": ("score points", 2),
+    "das28_crp": ("score points", 2),
+    c.HAQ: ("HAQ-DI points, scale 0-3", 2),
+}
+"""Unit and decimals of each change-from-baseline table."""
 
+
+def change_table(ch: Any, index: str, means: pd.DataFrame, model: Any) -> tables.HtmlTable:
+    """Mean change from baseline by arm and visit next to the mixed model's per-visit difference,
+    with the across-visit effect as the last row (unit and decimals from :data:`CHANGE_UNITS`)."""
     label = ENDPOINT_LABELS.get(index, index)
+    unit, digits = CHANGE_UNITS[index]
     contrasts = model.per_visit.set_index(c.WEEK)
     rows = []
     for week in sorted(means[c.WEEK].unique()):
@@ -813,25 +763,25 @@ def change_table(ch: Any, index: str, means: pd.DataFrame, model: Any) -> Any:
         for arm in c.ARMS:
             match = means[(means[c.ARM] == arm) & (means[c.WEEK] == week)]
             row[f"{c.ARM_LABELS[arm]}: mean change (95% CI; n)"] = (
-                mean_text(match.iloc[0]) if len(match) else "-"
+                mean_text(match.iloc[0], digits) if len(match) else "-"
             )
         if week in contrasts.index:
             v = contrasts.loc[week]
             row["Model difference (95% CI)"] = (
-                f"{v['estimate']:.1f} ({v['ci_low']:.1f} to {v['ci_high']:.1f})"
+                f"{v['estimate']:.{digits}f} ({v['ci_low']:.{digits}f} to {v['ci_high']:.{digits}f})"
             )
             row["P"] = stats.format_p(float(v["p_value"]))
         rows.append(row)
     rows.append(
         {
             "Week": "Across visits",
-            "Model difference (95% CI)": f"{model.estimate:.1f} "
-            f"({model.ci_low:.1f} to {model.ci_high:.1f})",
+            "Model difference (95% CI)": f"{model.estimate:.{digits}f} "
+            f"({model.ci_low:.{digits}f} to {model.ci_high:.{digits}f})",
             "P": model.p_text,
         }
     )
     frame = pd.DataFrame(rows).fillna("")
-    title = caption(ch, f"Change from baseline in {label} (index points) by visit")
+    title = caption(ch, f"Change from baseline in {label} ({unit}) by visit")
     note = footnote(
         ch, "Means with t-based 95% CIs of the observed changes (negative = improvement).",
         model.description,
@@ -848,14 +798,12 @@ def change_primary(ch: Any) -> Result:
     across visits. Glue values ``<index>_effect``, ``<index>_p``, ``<index>_published_p``,
     ``<index>_w24_<arm>``; tables ``<index>_table``; figures ``cdai_sdai_change_fig`` (mean
     change by visit) and ``individual_change_fig`` (each participant at week 24)."""
-    from ldil2 import derive, figures
-
     table = in_population(ch)
     values: dict[str, GlueValue] = {}
     tables_out = {}
     for index in CHANGE_INDICES:
         model = change_across_visits(ch, index)
-        means = mean_by_visit(table, derive.chg_col(index))
+        means = stats.mean_by_visit(table, derive.chg_col(index))
         last = means[means[c.WEEK] == c.LAST_WEEK].set_index(c.ARM)
         values[f"{index}_effect"] = model.estimate_text
         values[f"{index}_p"] = model.p_text
@@ -884,8 +832,6 @@ def published_vs_book(ch: Any) -> Result:
     :func:`ldil2.ledger.make_ledger`, on the published analysis set), and, for the ACR20
     percentages and p-values, the value in this edition's population when it differs.
     Glue value ``published_summary``; table ``published_table``."""
-    from ldil2 import ledger
-
     book = ledger.make_ledger(ch.release, ch.analysis)
     rows = []
     for (_, record), (_, computed) in zip(
@@ -923,8 +869,6 @@ def edition_value(ch: Any, record: pd.Series) -> float:
     imputation: the ACR20 percent of the row's arm and week (:func:`compare_binary`), or the
     across-visit p-value (:func:`binary_across_visits` for a response, :func:`change_across_visits`
     for an index)."""
-    from ldil2 import derive
-
     endpoint = str(record["endpoint"])
     if record["statistic"] == "percent":
         return compare_binary(ch, endpoint, int(record[c.WEEK])).percent(str(record[c.ARM]))
@@ -1025,8 +969,6 @@ def simulation_assumptions(ch: Any) -> Result:
     reproduced (:func:`ldil2.ledger.make_ledger`). For a trial release both say that nothing
     was simulated. Glue value ``assumptions_intro``.
     """
-    from ldil2 import ledger, simulate
-
     if not ch.release.is_simulated:
         nothing = pd.DataFrame({"Note": ["This release holds trial data: nothing is simulated."]})
         return Result(
@@ -1035,8 +977,12 @@ def simulation_assumptions(ch: Any) -> Result:
                 "assumption applies."
             },  # fmt: skip
             tables={
-                "assumptions_table": html_table(nothing, "Simulation assumptions", source_text(ch)),
-                "calibration_table": html_table(nothing, "Calibration targets", source_text(ch)),
+                "assumptions_table": html_table(
+                    nothing, "Simulation assumptions", tables.source_note(ch.release)
+                ),
+                "calibration_table": html_table(
+                    nothing, "Calibration targets", tables.source_note(ch.release)
+                ),
             },
         )
     scenario_path = ch.release.data_dir / str(ch.release.metadata["scenario"])
@@ -1066,3 +1012,306 @@ def simulation_assumptions(ch: Any) -> Result:
                                             "Published facts the release was calibrated to", note),
         },
     )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# Secondary endpoints
+# ---------------------------------------------------------------------------------------------
+
+EULAR_LEVELS: tuple[str, ...] = ("good", "moderate", "none")
+"""EULAR response categories, best first (ldil2.response.EULAR_CATEGORIES reversed)."""
+
+
+def compared_weeks(ch: Any, endpoint: str) -> list[int]:
+    """Post-baseline scheduled visits at which both arms of the population have a value of
+    `endpoint` (every scheduled visit under non-responder imputation)."""
+    weeks = [w for w in visit_weeks(ch) if w > c.BASELINE_WEEK]
+    if imputation(ch) == "nri":
+        return weeks
+    table = in_population(ch).dropna(subset=[endpoint])
+    observed = table.groupby(c.WEEK)[c.ARM].nunique()
+    return [w for w in weeks if observed.get(w, 0) == len(c.ARMS)]
+
+
+def binary_by_visit(ch: Any, endpoint: str) -> list[Any]:
+    """:func:`compare_binary` of `endpoint` at every visit of :func:`compared_weeks`."""
+    return [compare_binary(ch, endpoint, week) for week in compared_weeks(ch, endpoint)]
+
+
+def last_week_values(ch: Any, endpoints: tuple[str, ...]) -> dict[str, GlueValue]:
+    """``<endpoint>_w24_<arm>_nN`` (and the other :func:`comparison_values`) at week 24."""
+    values: dict[str, GlueValue] = {}
+    for endpoint in endpoints:
+        comparison = compare_binary(ch, endpoint, c.LAST_WEEK)
+        values.update(comparison_values(f"{endpoint}_w{c.LAST_WEEK}", comparison))
+    return values
+
+
+def acr50_70_by_visit(ch: Any) -> Result:
+    """ACR50 and ACR70 at every visit: glue values ``acr50_w24_*`` and ``acr70_w24_*``; table
+    ``acr50_70_table``; figures ``acr50_fig`` and ``acr70_fig``."""
+    endpoints = ("acr50", "acr70")
+    comparisons = [cmp for e in endpoints for cmp in binary_by_visit(ch, e)]
+    table = in_population(ch)
+    return Result(
+        values=last_week_values(ch, endpoints),
+        tables={"acr50_70_table": comparison_table(ch, comparisons, "ACR50 and ACR70")},
+        figures={
+            f"{e}_fig": figures.plot_proportion_by_visit(
+                table, e, ylabel=f"{ENDPOINT_LABELS[e]} response (% of participants)"
+            )
+            for e in endpoints
+        },
+    )
+
+
+def das28_crp_summary(ch: Any) -> Result:
+    """DAS28-CRP: change from baseline (mixed model across visits, mean by visit) and remission
+    (< 2.6) at week 24. Glue values ``das28_crp_effect``, ``das28_crp_p`` and
+    ``das28_crp_rem_w24_*``; table ``das28_crp_table``; figure ``das28_crp_fig``."""
+    index = "das28_crp"
+    model = change_across_visits(ch, index)
+    table = in_population(ch)
+    means = stats.mean_by_visit(table, derive.chg_col(index))
+    remission = compare_binary(ch, derive.remission_col(index), c.LAST_WEEK)
+    return Result(
+        values={
+            f"{index}_effect": model.estimate_text,
+            f"{index}_p": model.p_text,
+            **comparison_values(f"{index}_rem_w{c.LAST_WEEK}", remission),
+        },
+        tables={f"{index}_table": change_table(ch, index, means, model)},
+        figures={f"{index}_fig": figures.plot_mean_change_by_visit(
+            table, [derive.chg_col(index)], ["Change in DAS28-CRP (points)"])},
+    )  # fmt: skip
+
+
+REMISSION_LDA: tuple[str, ...] = (
+    derive.remission_col("cdai"),
+    derive.lda_col("cdai"),
+    derive.remission_col("sdai"),
+    derive.lda_col("sdai"),
+)
+
+
+def remission_lda(ch: Any) -> Result:
+    """CDAI and SDAI remission and low disease activity (or remission) at week 24: glue values
+    ``<endpoint>_w24_*``; table ``remission_lda_table``."""
+    comparisons = [compare_binary(ch, e, c.LAST_WEEK) for e in REMISSION_LDA]
+    return Result(
+        values=last_week_values(ch, REMISSION_LDA),
+        tables={"remission_lda_table": comparison_table(
+            ch, comparisons, "CDAI and SDAI remission and low disease activity")},
+    )  # fmt: skip
+
+
+def with_eular_flags(table: pd.DataFrame) -> pd.DataFrame:
+    """Add ``eular_good`` (good response) and ``eular_any`` (good or moderate) as nullable
+    booleans from the ``eular`` category column; missing where EULAR is missing."""
+    eular = table[derive.EULAR].astype("object")
+    missing = eular.isna().to_numpy()
+    flags = {}
+    for name, levels in (("eular_good", ("good",)), ("eular_any", ("good", "moderate"))):
+        flag = pd.array(eular.isin(levels).to_numpy(), dtype="boolean")
+        flag[missing] = pd.NA
+        flags[name] = flag
+    return table.assign(**flags)
+
+
+def eular_shares(table: pd.DataFrame) -> pd.DataFrame:
+    """Counts and percentages of each EULAR category by arm and post-baseline week.
+
+    Returns
+    -------
+    DataFrame : arm, week, eular (good/moderate/none), n, total (participants with a EULAR value
+        at the visit), percent = 100 * n / total
+    """
+    data = table[(table[c.WEEK] > c.BASELINE_WEEK)].dropna(subset=[derive.EULAR])
+    data = data.assign(**{derive.EULAR: data[derive.EULAR].astype(str)})
+    counts = data.groupby([c.ARM, c.WEEK, derive.EULAR]).size().rename("n")
+    grid = pd.MultiIndex.from_product(
+        [c.ARMS, sorted(data[c.WEEK].unique()), EULAR_LEVELS], names=[c.ARM, c.WEEK, derive.EULAR]
+    )
+    counts = counts.reindex(grid, fill_value=0).reset_index()
+    counts["total"] = counts.groupby([c.ARM, c.WEEK])["n"].transform("sum")
+    counts = counts[counts["total"] > 0]
+    counts["percent"] = 100 * counts["n"] / counts["total"]
+    counts[c.WEEK] = counts[c.WEEK].astype(int)
+    return counts.reset_index(drop=True)
+
+
+def plot_eular_stacked(shares: pd.DataFrame) -> Figure:
+    """Stacked bars of the EULAR categories (% of participants with a value) by visit, one panel
+    per arm; good response darkest."""
+    fig, axes = plt.subplots(1, len(c.ARMS), figsize=(9.0, 3.6), sharey=True)
+    shades = dict(zip(EULAR_LEVELS, ("#08306b", "#6baed6", "#deebf7"), strict=True))
+    for ax, arm in zip(axes, c.ARMS, strict=True):
+        part = shares[shares[c.ARM] == arm].pivot(index=c.WEEK, columns=derive.EULAR,
+                                                  values="percent")  # fmt: skip
+        bottom = np.zeros(len(part))
+        positions = np.arange(len(part))
+        for level in EULAR_LEVELS:
+            heights = part[level].to_numpy() if level in part else np.zeros(len(part))
+            ax.bar(positions, heights, bottom=bottom, color=shades[level], edgecolor="0.3",
+                   linewidth=0.5, label=level.capitalize())  # fmt: skip
+            bottom += heights
+        ax.set_xticks(positions, [str(w) for w in part.index])
+        ax.set_title(c.ARM_LABELS[arm])
+        ax.set_xlabel("Week")
+    axes[0].set_ylabel("Participants (%)")
+    axes[-1].legend(title="EULAR response", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def eular_table_frame(shares: pd.DataFrame) -> pd.DataFrame:
+    """One row per visit and EULAR category with "n/N (%)" per arm ("-" where the arm has no
+    value at the visit), from :func:`eular_shares`."""
+    indexed = shares.set_index([c.ARM, c.WEEK, derive.EULAR])
+    rows = []
+    for week in sorted(shares[c.WEEK].unique()):
+        for level in EULAR_LEVELS:
+            row = {"Week": str(week), "EULAR response": level.capitalize()}
+            for arm in c.ARMS:
+                key = (arm, week, level)
+                row[f"{c.ARM_LABELS[arm]}, n/N (%)"] = (
+                    "-" if key not in indexed.index
+                    else f"{int(indexed.loc[key, 'n'])}/{int(indexed.loc[key, 'total'])} "
+                    f"({indexed.loc[key, 'percent']:.1f}%)"
+                )  # fmt: skip
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def eular_by_visit(ch: Any) -> Result:
+    """EULAR response (DAS28-ESR) by visit: glue values ``eular_good_w24_*``; table
+    ``eular_table`` (good/moderate/none n (%) by arm and visit); figure ``eular_fig``."""
+    table = with_eular_flags(in_population(ch))
+    shares = eular_shares(table)
+    comparison = stats.response_by_arm(with_eular_flags(ch.analysis), "eular_good", c.LAST_WEEK,
+                                       ch.population, imputation(ch))  # fmt: skip
+    frame = eular_table_frame(shares)
+    title = caption(ch, "EULAR response (DAS28-ESR) by visit")
+    note = footnote(
+        ch,
+        "Percentages of participants with a DAS28-ESR value at the visit (van "
+        "Gestel 1996 criteria); visits without a value are left out.",
+    )
+    return Result(
+        values=comparison_values(f"eular_good_w{c.LAST_WEEK}", comparison),
+        tables={"eular_table": html_table(frame, title, note)},
+        figures={"eular_fig": plot_eular_stacked(shares)},
+    )  # fmt: skip
+
+
+BOOLEAN_REMISSION: tuple[str, ...] = tuple(
+    derive.boolean_remission_col(v) for v in derive.BOOLEAN_REMISSION_VERSIONS
+)
+
+
+def boolean_remission_by_visit(ch: Any) -> Result:
+    """ACR/EULAR Boolean remission 2011 and 2022 by visit: glue values
+    ``boolean_<version>_w24_*``; table ``boolean_table``."""
+    comparisons = [cmp for e in BOOLEAN_REMISSION for cmp in binary_by_visit(ch, e)]
+    values = {}
+    for version, endpoint in zip(derive.BOOLEAN_REMISSION_VERSIONS, BOOLEAN_REMISSION,
+                                 strict=True):  # fmt: skip
+        comparison = compare_binary(ch, endpoint, c.LAST_WEEK)
+        values.update(comparison_values(f"boolean_{version}_w{c.LAST_WEEK}", comparison))
+    return Result(
+        values=values,
+        tables={"boolean_table": comparison_table(ch, comparisons, "Boolean remission")},
+    )
+
+
+def haq_summary(ch: Any) -> Result:
+    """HAQ-DI: change from baseline (mixed model across visits, mean by visit) and the share
+    improving by at least the MCID. Glue values ``haq_effect``, ``haq_p``,
+    ``haq_mcid_w24_*``; table ``haq_table``."""
+    model = change_across_visits(ch, c.HAQ)
+    means = stats.mean_by_visit(in_population(ch), derive.chg_col(c.HAQ))
+    mcid = compare_binary(ch, derive.HAQ_MCID_COLUMN, c.LAST_WEEK)
+    return Result(
+        values={
+            "haq_effect": model.estimate_text,
+            "haq_p": model.p_text,
+            **comparison_values(f"haq_mcid_w{c.LAST_WEEK}", mcid),
+        },
+        tables={"haq_table": change_table(ch, c.HAQ, means, model)},
+    )
+
+
+COMPONENTS: tuple[tuple[str, str], ...] = (
+    (c.TJC68, "Tender joints (of 68)"),
+    (c.SJC66, "Swollen joints (of 66)"),
+    (c.TJC28, "Tender joints (of 28)"),
+    (c.SJC28, "Swollen joints (of 28)"),
+    (c.PTGA, "Patient global (VAS mm)"),
+    (c.PHGA, "Physician global (VAS mm)"),
+    (c.PAIN, "Pain (VAS mm)"),
+    (c.HAQ, "HAQ-DI (0-3)"),
+    (c.ESR, "ESR (mm/h)"),
+    (c.CRP, "CRP (mg/L)"),
+)
+"""The ACR core-set components with their axis labels (units)."""
+
+
+def plot_components(table: pd.DataFrame) -> Figure:
+    """Mean change from baseline (95% t-interval) of every core-set component by visit and arm,
+    one panel per component (:data:`COMPONENTS`), in a grid of two rows."""
+    ncols = (len(COMPONENTS) + 1) // 2
+    fig, axes = plt.subplots(2, ncols, figsize=(3.2 * ncols, 6.4), sharex=True)
+    for ax, (column, label) in zip(axes.flat, COMPONENTS, strict=False):
+        means = stats.mean_by_visit(table, derive.chg_col(column))
+        for arm in c.ARMS:
+            part = means[means[c.ARM] == arm].sort_values(c.WEEK)
+            ax.errorbar(part[c.WEEK], part["mean"],
+                        yerr=[part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]],
+                        color=figures.ARM_PALETTE[arm], marker=figures.ARM_MARKERS[arm],
+                        markersize=4, capsize=2, label=c.ARM_LABELS[arm])  # fmt: skip
+        ax.axhline(0, color="0.4", linewidth=0.8)
+        ax.set_title(label, fontsize=9)
+    for ax in axes[-1]:
+        ax.set_xlabel("Week")
+    fig.supylabel("Mean change from baseline (unit in each panel title)", fontsize=10)
+    for ax in axes.flat[len(COMPONENTS) :]:
+        ax.set_axis_off()
+    axes.flat[0].legend(fontsize=8)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def components_over_time(ch: Any) -> Result:
+    """Figure ``components_fig``: mean change from baseline with 95% CI of every core-set
+    component by visit and arm (:func:`plot_components`)."""
+    return Result(figures={"components_fig": plot_components(in_population(ch))})
+
+
+FOREST_ENDPOINTS: tuple[str, ...] = (
+    "acr20",
+    "acr50",
+    "acr70",
+    derive.remission_col("das28_esr"),
+    derive.remission_col("das28_crp"),
+    *REMISSION_LDA,
+    *BOOLEAN_REMISSION,
+    "eular_good",
+    "eular_any",
+    derive.HAQ_MCID_COLUMN,
+)
+"""Every binary endpoint of the efficacy chapters, in the order of the forest plot."""
+
+
+def forest_week24(ch: Any) -> Result:
+    """Every binary endpoint at week 24 as a risk difference with its Newcombe 95% CI: figure
+    ``forest_fig`` and table ``forest_table``."""
+    table = with_eular_flags(ch.analysis)
+    comparisons = [stats.response_by_arm(table, e, c.LAST_WEEK, ch.population, imputation(ch))
+                   for e in FOREST_ENDPOINTS]  # fmt: skip
+    labels = [ENDPOINT_LABELS[e] for e in FOREST_ENDPOINTS]
+    return Result(
+        tables={"forest_table": comparison_table(ch, comparisons, "Binary endpoints")},
+        figures={"forest_fig": figures.plot_forest(comparisons, labels)},
+    )
