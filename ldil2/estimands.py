@@ -452,9 +452,9 @@ class EstimandResult:
         return self.p_value < ALPHA
 
 
-PER_PROTOCOL_LABEL = "Per-protocol, as published"
-NRI_LABEL = "ITT, non-responder imputation"
-MI_LABEL = "ITT, multiple imputation"
+PER_PROTOCOL_LABEL = "Per-protocol (as published)"
+NRI_LABEL = "ITT with non-responder imputation"
+MI_LABEL = "ITT with multiple imputation"
 WEEK_LABEL = f"week {PRIMARY_WEEK}"
 ACROSS_LABEL = "across visits"
 
@@ -634,28 +634,26 @@ def verdict(results: list[EstimandResult], tipping: dict[str, TippingPoint]) -> 
         held = "; ".join(_where(r) for r in rows if r.significant)
         lost = "; ".join(_where(r) for r in rows if not r.significant)
         if not lost:
-            sentences.append(f"{endpoint}: significant (P < 0.05) in every analysis ({held}).")
+            sentences.append(f"{endpoint}: significant (P < 0.05) in every analysis: {held}.")
         elif not held:
-            sentences.append(f"{endpoint}: significant in no analysis ({lost}).")
+            sentences.append(f"{endpoint}: significant in no analysis: {lost}.")
         else:
             sentences.append(
-                f"{endpoint}: depends on the estimand; significant (P < 0.05) in {held}, "
-                f"but not in {lost}."
+                f"{endpoint}: depends on the estimand. Significant (P < 0.05): {held}. "
+                f"Not significant: {lost}."
             )
     sentences += [tipping_sentence(index, tp) for index, tp in tipping.items()]
     return " ".join(sentences)
 
 
 def _where(result: EstimandResult) -> str:
-    """e.g. 'per-protocol, as published, across visits (P = 0.017)'."""
-    return f"{result.estimand[0].lower()}{result.estimand[1:]}, {result.timepoint} " + (
-        f"({stats.format_p(result.p_value)})"
-    )
+    """e.g. 'Per-protocol (as published), across visits, P = 0.017'."""
+    return f"{result.estimand}, {result.timepoint}, {stats.format_p(result.p_value)}"
 
 
 def tipping_sentence(index: str, tp: TippingPoint) -> str:
     """What the tipping-point analysis of the change in `index` says, in one sentence."""
-    label = f"{CHANGE_ENDPOINTS[index]}, {MI_LABEL}"
+    label = f"{CHANGE_ENDPOINTS[index]} ({MI_LABEL})"
     worse = f"the missing Ld-IL2 week-{PRIMARY_WEEK} changes"
     if tp.tipping_delta is None:
         return (
@@ -717,16 +715,19 @@ def definitions_result(ch: Any) -> Any:
 
     Glue values ``est_withdrawn_<arm>``, ``est_randomized_<arm>``; table ``estimand_table``.
     """
-    from ldil2 import efficacy
+    from ldil2 import efficacy, tables
 
     randomized = efficacy.population_counts(ch.release.subjects, c.ITT)
     withdrawn = _withdrawals(ch.release.subjects)
     frame = estimand_definitions(ch.params.get("acr_joints", "68/66"))
-    table = efficacy.html_table(
+    table = tables.HtmlTable.from_frame(
         frame,
         f"Estimands of the primary endpoints at week {PRIMARY_WEEK} (ICH E9(R1) attributes)",
-        "The published analysis is the per-protocol one; the ITT estimands are this book's "
-        "sensitivity analyses. " + efficacy.source_text(ch),
+        footnote=(
+            "The published analysis is the per-protocol one; the ITT estimands are this book's "
+            "sensitivity analyses.",
+            tables.source_note(ch.release),
+        ),
     )
     values: dict[str, int] = {}
     for arm in c.ARMS:
@@ -743,7 +744,7 @@ def sensitivity_result(ch: Any) -> Any:
     ``<index>_mi_fmi`` (per cent), ``<index>_tipping_delta`` (text), ``<index>_tipping_text``,
     ``verdict``; table ``estimand_results_table``; figure ``cdai_tipping_fig``.
     """
-    from ldil2 import efficacy
+    from ldil2 import efficacy, tables
 
     m, seed = int(ch.params["mi_imputations"]), int(ch.params["seed"])
     analysis = ch.analysis
@@ -769,18 +770,22 @@ def sensitivity_result(ch: Any) -> Any:
     per_arm = "; ".join(
         f"{c.ARM_LABELS[arm]} n = {pp[arm]} per-protocol, {itt[arm]} ITT" for arm in c.ARMS
     )
-    table = efficacy.html_table(
+    table = tables.HtmlTable.from_frame(
         results_frame(results),
         f"Primary endpoints under each estimand, week {PRIMARY_WEEK} and across visits ({per_arm})",
-        "Per-protocol: observed cases of participants who completed week 24. ITT, "
-        "non-responder imputation: a participant without a response at the visit counts as a "
-        f"non-responder. ITT, multiple imputation: {m} imputations of the missing week-"
-        f"{PRIMARY_WEEK} change by Bayesian linear regression on the baseline value within each "
-        f"arm (seed {seed}), ANCOVA (change ~ arm + baseline) in each, pooled by Rubin's rules "
-        "with Barnard-Rubin degrees of freedom. Proportions: Newcombe hybrid score CI for the "
-        "difference, Fisher's exact test. Across visits: logistic GEE (exchangeable, robust SE) "
-        "and a linear mixed model of the change with a random intercept (REML). "
-        + efficacy.source_text(ch),
+        footnote=(
+            "Per-protocol: observed cases of participants who completed week 24.",
+            "ITT, non-responder imputation: a participant without a response at the visit "
+            "counts as a non-responder.",
+            f"ITT, multiple imputation: {m} imputations of the missing week-{PRIMARY_WEEK} "
+            "change by Bayesian linear regression on the baseline value within each arm "
+            f"(seed {seed}), ANCOVA (change ~ arm + baseline) in each, pooled by Rubin's rules "
+            "with Barnard-Rubin degrees of freedom.",
+            "Proportions: Newcombe hybrid score CI for the difference, Fisher's exact test. "
+            "Across visits: logistic GEE (exchangeable, robust SE) and a linear mixed model of "
+            "the change with a random intercept (REML).",
+            tables.source_note(ch.release),
+        ),
     )
     return efficacy.Result(
         values=values,

@@ -243,19 +243,23 @@ def ledger_display(release: Any, ledger: pd.DataFrame) -> pd.DataFrame:
 def ledger_result(ch: Any) -> Any:
     """Ledger chapter: glue values ``ledger_summary``, ``ledger_reproduced``, ``ledger_total``,
     ``ledger_differs`` and the table ``ledger_table``."""
-    from ldil2 import efficacy
+    from ldil2 import efficacy, tables
 
     ledger = make_ledger(ch.release, ch.analysis)
     reproduced = int((ledger["status"] == REPRODUCED).sum())
     differs = ", ".join(ledger.loc[ledger["status"] == DIFFERS, "key"]) or "none"
-    table = efficacy.html_table(
+    table = tables.HtmlTable.from_frame(
         ledger_display(ch.release, ledger),
         "Reproduction ledger: every number of the published record (data/published.csv) "
         "recomputed from the data release, in the population the record states",
-        "Percentages: observed cases at the visit; p-values: logistic GEE (ACR20) and linear "
-        "mixed model of the change from baseline (CDAI, SDAI) across every post-baseline visit, "
-        "the book's reading of the unstated published models; counts from subjects.csv flags. "
-        "Difference = recomputed minus published. " + efficacy.source_text(ch),
+        footnote=(
+            "Percentages: observed cases at the visit. P-values: logistic GEE (ACR20) and "
+            "linear mixed model of the change from baseline (CDAI, SDAI) across every "
+            "post-baseline visit, the book's reading of the unstated published models. Counts: "
+            "subjects.csv flags.",
+            "Difference = recomputed minus published.",
+            tables.source_note(ch.release),
+        ),
     )
     return efficacy.Result(
         values={

@@ -341,7 +341,7 @@ def changes_result(ch: Any) -> Any:
     ``changes_current_version``, ``changes_previous_version``, ``changes_count``,
     ``changes_compared``, ``changes_summary``; table ``changes_table``.
     """
-    from ldil2 import efficacy
+    from ldil2 import efficacy, tables
     from ldil2.chapter import find_root
 
     releases_dir = find_root() / RELEASES_DIR
@@ -370,12 +370,15 @@ def changes_result(ch: Any) -> Any:
             f"Release {version}": [_shown(v) for v in changed["current"]],
         }
     )
-    table = efficacy.html_table(
+    table = tables.HtmlTable.from_frame(
         frame,
         f"Results that changed between data release {previous} and data release {version}",
-        "Every value the book glues into its pages, compared by name (chapter and result) "
-        f"between the snapshots in {RELEASES_DIR}/; '-' marks a result one release does not "
-        "have. Floats are shown to 6 significant digits. " + efficacy.source_text(ch),
+        footnote=(
+            "Every value the book glues into its pages, compared by name (chapter and result) "
+            f"between the snapshots in {RELEASES_DIR}/; '-' marks a result one release does not "
+            "have. Floats are shown to 6 significant digits.",
+            tables.source_note(ch.release),
+        ),
     )
     return efficacy.Result(
         values={
