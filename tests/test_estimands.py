@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +11,7 @@ import statsmodels.formula.api as smf
 from scipy import stats as sps
 
 from ldil2 import contract as c
+from ldil2 import data, derive, testing
 from ldil2 import estimands as e
 
 
@@ -117,3 +120,90 @@ def test_tipping_point_is_zero_when_not_significant_unshifted():
     draws, missing = e.impute_normal_by_arm(frame, 10, np.random.default_rng(3))
     tp = e.tipping_point(frame, draws, missing, np.arange(0.0, 10.0, 1.0))
     assert tp.tipping_delta == 0.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Estimands of the primary endpoints on the shipped data and in the chapter
+# ---------------------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def shipped_analysis() -> pd.DataFrame:
+    return derive.make_analysis_table(data.load(ROOT / "data"))
+
+
+def test_estimand_definitions_state_every_ich_attribute():
+    frame = e.estimand_definitions("28")
+    assert list(frame.columns) == [
+        "Endpoint",
+        "Estimand",
+        "Population",
+        "Variable",
+        "Intercurrent event (withdrawal) and strategy",
+        "Summary measure",
+    ]
+    # 2 binary + 2 change endpoints, each as published and under its ITT companion
+    assert len(frame) == 8
+    assert (frame.map(len) > 0).all().all()
+    assert "(28 joint counts)" in frame.loc[0, "Variable"]
+    assert set(frame["Estimand"]) == {"As published", "Composite", "Hypothetical"}
+
+
+def test_mi_frame_has_one_row_per_randomized_subject(shipped_analysis):
+    frame = e.mi_frame(shipped_analysis, "cdai", 24, "itt")
+    subjects = pd.read_csv(ROOT / "data" / "subjects.csv")
+    assert len(frame) == len(subjects)
+    # the outcome is missing exactly for those without a week-24 visit: the withdrawn
+    withdrawn = subjects.set_index("subject_id")["completed"].eq(False)
+    assert frame[e.OUTCOME].isna().sort_index().tolist() == withdrawn.sort_index().tolist()
+
+
+def test_multiple_imputation_imputes_the_withdrawn_and_is_reproducible(shipped_analysis):
+    first = e.multiple_imputation(shipped_analysis, "cdai", 5, 11)
+    again = e.multiple_imputation(shipped_analysis, "cdai", 5, 11)
+    assert first.pooled == again.pooled
+    subjects = pd.read_csv(ROOT / "data" / "subjects.csv")
+    assert first.missing.sum() == (~subjects["completed"]).sum()
+    assert first.pooled.m == 5
+
+
+def _result(endpoint: str, estimand: str, p: float) -> e.EstimandResult:
+    return e.EstimandResult(endpoint, estimand, "week 24", "model", "a", "b", "effect", p)
+
+
+def test_verdict_names_where_a_conclusion_holds_and_where_not():
+    results = [
+        _result("ACR20", "Per-protocol (as published)", 0.01),
+        _result("ACR20", "ITT with non-responder imputation", 0.2),
+        _result("CDAI", "Per-protocol (as published)", 0.001),
+        _result("CDAI", "ITT with multiple imputation", 0.004),
+        _result("Remission", "Per-protocol (as published)", 0.5),
+    ]
+    text = e.verdict(results, {})
+    assert (
+        "ACR20: depends on the estimand. Significant (P < 0.05): Per-protocol (as published), "
+        "week 24, P = 0.010. Not significant: ITT with non-responder imputation, week 24, "
+        "P = 0.200." in text
+    )
+    assert "CDAI: significant (P < 0.05) in every analysis" in text
+    assert "Remission: significant in no analysis" in text
+
+
+def test_tipping_sentence_reports_the_delta():
+    grid = pd.DataFrame({"delta": [0.0, 1.0]})
+    tipped = e.TippingPoint(grid, 10.64, 0.05, 0.01)
+    assert "assumed 10.6 points worse" in e.tipping_sentence("cdai", tipped)
+    never = e.TippingPoint(grid, None, 0.05, 0.01)
+    assert "still significant if" in e.tipping_sentence("cdai", never)
+    at_zero = e.TippingPoint(grid, 0.0, 0.05, 0.01)
+    assert "not significant even before any shift" in e.tipping_sentence("cdai", at_zero)
+
+
+def test_estimands_chapter_runs_on_a_small_release(tmp_path, execute):
+    small = testing.small_release(tmp_path / "small", per_arm=8)
+    executed = execute("estimands", {"mi_imputations": 5}, data_dir=small)
+    names = {o.metadata["scrapbook"]["name"] for cell in executed.notebook.cells
+             for o in cell.get("outputs", []) if "scrapbook" in o.get("metadata", {})}  # fmt: skip
+    assert {"estimand_table", "estimand_results_table", "cdai_tipping_fig", "verdict"} <= names
