@@ -9,9 +9,11 @@ version.
 
 from __future__ import annotations
 
+import argparse
 import ast
 import json
 import math
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -297,7 +299,11 @@ def cut_release(
     for arm in c.ARMS:
         ids = sorted(subjects.loc[subjects[c.ARM] == arm, c.SUBJECT_ID])
         late += ids[len(ids) - late_subjects_per_arm :]
-    for path in sorted(source.glob("*.csv")):
+    late.sort()
+    for path in sorted(p for p in source.iterdir() if p.is_file()):
+        if path.suffix != ".csv":
+            shutil.copyfile(path, out / path.name)
+            continue
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         is_late = frame[c.SUBJECT_ID].isin(late) if c.SUBJECT_ID in frame.columns else None
         if path.name in _WEEKLY_TABLES:
@@ -314,6 +320,39 @@ def cut_release(
     metadata["version"] = version
     (out / c.METADATA).write_text(yaml.safe_dump(metadata, sort_keys=True), encoding="utf-8")
     return late
+
+
+def earlier_release_command(work: Path, releases_dir: Path, jobs: int = 2) -> int:
+    """Regenerate the earlier release's snapshot: cut, build, snapshot.
+
+    ``python -m ldil2.releases --work _build/earlier`` writes the earlier data release
+    (:data:`EARLIER_RELEASE`, :func:`cut_release` of ``data/``) to ``<work>/data``, builds the
+    book on it into ``<work>`` and writes ``releases_dir/<version>.json``. The earlier data stay
+    under ``work`` (git-ignored ``_build``): only the snapshot is committed. Returns 0 on
+    success, else 1 (the build or release prints why).
+    """
+    from ldil2.build import build_command
+    from ldil2.chapter import PARAMETERS_FILE, find_root
+
+    root = find_root()
+    work = work.resolve()
+    cut_release(root / "data", work / "data", **EARLIER_RELEASE)
+    overrides = [f"data_dir={work / 'data'}"]
+    if build_command(root / PARAMETERS_FILE, overrides, work, jobs) != 0:
+        return 1
+    return release_command(work, releases_dir)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m ldil2.releases``: see :func:`earlier_release_command`."""
+    parser = argparse.ArgumentParser(
+        prog="python -m ldil2.releases", description=earlier_release_command.__doc__
+    )
+    parser.add_argument("--work", type=Path, default=Path("_build/earlier"))
+    parser.add_argument("--releases", type=Path, default=Path(RELEASES_DIR))
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args(argv)
+    return earlier_release_command(args.work, args.releases, args.jobs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -392,3 +431,7 @@ def changes_result(ch: Any) -> Any:
         },
         tables={"changes_table": table},
     )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

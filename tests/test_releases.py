@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 from IPython.core.formatters import format_display_data
 
-from ldil2 import releases
+from ldil2 import data, releases, testing
 
 RECORD = "application/papermill.record/"  # myst_nb.ext.glue.GLUE_PREFIX
 
@@ -163,3 +164,26 @@ def test_what_changed_lists_added_and_removed_results(tmp_path):
 def test_what_changed_without_another_version_is_empty(tmp_path):
     releases.write_snapshot({"c:a": 1}, "2", tmp_path)
     assert releases.what_changed({"c:a": 5}, tmp_path, "2").empty
+
+
+def test_cut_release_drops_late_pages_and_stays_valid(tmp_path):
+    source = testing.small_release(tmp_path / "source", per_arm=6)
+    out = tmp_path / "earlier"
+    late = releases.cut_release(source, out, "2026.08.1", after_week=12, late_subjects_per_arm=2)
+    # the last 2 subject_ids of each arm
+    subjects = pd.read_csv(source / "subjects.csv")
+    expected = sorted(
+        sid
+        for arm in ("ldil2", "placebo")
+        for sid in sorted(subjects.loc[subjects["arm"] == arm, "subject_id"])[-2:]
+    )
+    assert late == expected
+    before = pd.read_csv(source / "assessments.csv", dtype=str, keep_default_na=False)
+    after = pd.read_csv(out / "assessments.csv", dtype=str, keep_default_na=False)
+    dropped = before["subject_id"].isin(late) & (before["week"].astype(int) > 12)
+    assert dropped.any()
+    pd.testing.assert_frame_equal(before[~dropped].reset_index(drop=True), after)
+    assert (out / "subjects.csv").read_bytes() == (source / "subjects.csv").read_bytes()
+    release = data.load(out)  # obeys the data contract
+    assert release.version == "2026.08.1"
+    assert release.metadata["derived_from"]["version"] == data.load(source).version
