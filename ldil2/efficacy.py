@@ -652,6 +652,11 @@ def missing_rule(ch: Any) -> str:
     return f"Missing data: {stats.IMPUTATIONS[imputation(ch)]}."
 
 
+def interval_text(estimate: float, low: float, high: float, digits: int = 1) -> str:
+    """'-6.0 (-11.4 to -0.7)': an estimate and its interval at `digits` decimals."""
+    return f"{estimate:.{digits}f} ({low:.{digits}f} to {high:.{digits}f})"
+
+
 def comparison_table(
     ch: Any, comparisons: list[Any], measure: str, across: Any = None
 ) -> tables.HtmlTable:
@@ -662,34 +667,29 @@ def comparison_table(
     )
 
 
-def longitudinal_table(ch: Any, result: Any, measure: str, binary: bool) -> Any:
-    """Per-visit contrasts of a longitudinal result (GEE or mixed model) as a table, with the
-    across-visit effect as the last row; the footnote is the model's own description."""
-    rows = []
-    scale = "Odds ratio" if binary else "Difference in mean change"
-    fmt = "{:.2f}" if binary else "{:.1f}"
-    for _, visit in result.per_visit.iterrows():
-        row = {
-            "Week": str(int(visit[c.WEEK])),
-            f"{scale} (95% CI)": f"{fmt.format(visit['estimate'])} "
-            f"({fmt.format(visit['ci_low'])} to {fmt.format(visit['ci_high'])})",
+def gee_table(ch: Any, result: Any, measure: str) -> tables.HtmlTable:
+    """Per-visit odds ratios and model-based risk differences of a logistic GEE
+    (:func:`ldil2.stats.gee_binary`) with the across-visit odds ratio as the last row; the
+    footnote is the model's own description."""
+    rows = [
+        {
+            "Week": str(int(v[c.WEEK])),
+            "Odds ratio (95% CI)": interval_text(v["estimate"], v["ci_low"], v["ci_high"], 2),
+            "Risk difference, percentage points (95% CI)": interval_text(
+                100 * v["risk_difference"], 100 * v["rd_ci_low"], 100 * v["rd_ci_high"]
+            ),
+            "P": stats.format_p(float(v["p_value"])),
         }
-        if binary:
-            row["Risk difference, percentage points (95% CI)"] = (
-                f"{100 * visit['risk_difference']:.1f} "
-                f"({100 * visit['rd_ci_low']:.1f} to {100 * visit['rd_ci_high']:.1f})"
-            )
-        row["P"] = stats.format_p(float(visit["p_value"]))
-        rows.append(row)
-    overall = {
-        "Week": "Across visits",
-        f"{scale} (95% CI)": f"{fmt.format(result.estimate)} "
-        f"({fmt.format(result.ci_low)} to {fmt.format(result.ci_high)})",
-        "P": result.p_text,
-    }
-    if binary:
-        overall["Risk difference, percentage points (95% CI)"] = ""
-    rows.append(overall)
+        for _, v in result.per_visit.iterrows()
+    ]
+    rows.append(
+        {
+            "Week": "Across visits",
+            "Odds ratio (95% CI)": interval_text(result.estimate, result.ci_low, result.ci_high, 2),
+            "Risk difference, percentage points (95% CI)": "",
+            "P": result.p_text,
+        }
+    )
     counts = ", ".join(f"{c.ARM_LABELS[a]} n = {result.n_subjects[a]}" for a in c.ARMS)
     title = caption(ch, f"{measure}: Ld-IL2 + MTX vs Placebo + MTX by visit and across visits")
     note = footnote(ch, result.description, f"Participants in the model: {counts}.")
@@ -715,7 +715,7 @@ def acr20_primary(ch: Any) -> Result:
         values=values,
         tables={
             "acr20_table": comparison_table(ch, comparisons, "ACR20", across=gee),
-            "acr20_gee_table": longitudinal_table(ch, gee, "ACR20", binary=True),
+            "acr20_gee_table": gee_table(ch, gee, "ACR20"),
         },
         figures={"acr20_by_visit_fig": figures.plot_proportion_by_visit(
             in_population(ch), "acr20", ylabel="ACR20 response (% of participants)")},
@@ -767,16 +767,17 @@ def change_table(ch: Any, index: str, means: pd.DataFrame, model: Any) -> tables
             )
         if week in contrasts.index:
             v = contrasts.loc[week]
-            row["Model difference (95% CI)"] = (
-                f"{v['estimate']:.{digits}f} ({v['ci_low']:.{digits}f} to {v['ci_high']:.{digits}f})"
+            row["Model difference (95% CI)"] = interval_text(
+                v["estimate"], v["ci_low"], v["ci_high"], digits
             )
             row["P"] = stats.format_p(float(v["p_value"]))
         rows.append(row)
     rows.append(
         {
             "Week": "Across visits",
-            "Model difference (95% CI)": f"{model.estimate:.{digits}f} "
-            f"({model.ci_low:.{digits}f} to {model.ci_high:.{digits}f})",
+            "Model difference (95% CI)": interval_text(
+                model.estimate, model.ci_low, model.ci_high, digits
+            ),
             "P": model.p_text,
         }
     )
