@@ -24,6 +24,7 @@ import io
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -529,7 +530,8 @@ def _jupyter_book(stage: Path, work: Path) -> None:
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         output = (result.stdout + result.stderr).strip().splitlines()
-        raise BuildError("jupyter-book build failed:\n" + "\n".join(output[-40:]))
+        causes = [line for line in output if re.search(r"WARNING|ERROR|SphinxWarning", line)]
+        raise BuildError("jupyter-book build failed:\n" + "\n".join(causes or output[-40:]))
 
 
 def _recover(out: Path) -> None:

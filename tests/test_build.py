@@ -1,0 +1,424 @@
+"""Tests of the book build (ldil2.build): chapters, cache keys, reuse, failures, editions.
+
+Failure and interruption tests use a tiny book tree (two documents that do not import the
+analysis library) in a temporary folder, so they cost seconds and never touch the real chapters.
+Tests marked ``build`` build the real book (shared through the session fixture ``built_book``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+from conftest import ROOT, run_build
+
+from ldil2 import build, contract
+
+# The front matter every document shares (style rule 8); only `ldil2: reads:` differs.
+HEADER = {
+    "jupytext": {
+        "text_representation": {
+            "extension": ".md",
+            "format_name": "myst",
+            "format_version": 0.13,
+            "jupytext_version": "1.19.6",
+        }
+    },
+    "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+}
+
+TINY_HEADER = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+    format_version: 0.13
+    jupytext_version: 1.19.6
+kernelspec:
+  display_name: Python 3 (ipykernel)
+  language: python
+  name: python3
+ldil2:
+  reads: [{reads}]
+---
+"""
+
+TINY_CHAPTER = """
+# {title}
+
+```{{code-cell}} ipython3
+:tags: [parameters]
+
+params = None
+```
+
+```{{code-cell}} ipython3
+:tags: [remove-cell]
+
+import pathlib, time
+from myst_nb import glue
+
+time.sleep({sleep})
+rows = len(pathlib.Path(params["data_dir"], "{table}").read_text().splitlines()) - 1
+glue("{title}_rows", int(rows))
+```
+
+The release has {{glue:text}}`{title}_rows` rows in {table}.
+"""
+
+TINY_INDEX = """
+# Tiny book
+
+```{code-cell} ipython3
+:tags: [parameters]
+
+params = None
+```
+
+```{code-cell} ipython3
+:tags: [remove-cell]
+
+from myst_nb import glue
+
+glue("sha", params["release_sha256"])
+```
+
+Data release checksum {glue:text}`sha`; chapters {doc}`chapters/alpha` and {doc}`chapters/beta`.
+"""
+
+
+def front_matter(path: Path) -> dict:
+    text = path.read_text(encoding="utf-8")
+    return yaml.safe_load(text.split("---\n", 2)[1])
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """sha256 of every file under ``folder``, by relative path."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def write_chapter(root: Path, name: str, table: str, sleep: float = 0) -> None:
+    body = TINY_CHAPTER.format(title=name, table=table, sleep=sleep)
+    (root / "chapters" / f"{name}.md").write_text(
+        TINY_HEADER.format(reads=table) + body, encoding="utf-8"
+    )
+
+
+@pytest.fixture
+def tiny_book(tmp_path: Path) -> Path:
+    """A book root with index, chapters/alpha (reads subjects.csv) and chapters/beta (reads
+    adverse_events.csv), the shipped data release copied to ``data/``, the real _config.yml
+    and _static/."""
+    root = tmp_path / "book"
+    (root / "chapters").mkdir(parents=True)
+    shutil.copytree(ROOT / "data", root / "data")
+    shutil.copytree(ROOT / "_static", root / "_static")
+    for name in ("_config.yml", "parameters.yml", "requirements.txt"):
+        shutil.copy(ROOT / name, root / name)
+    toc = {
+        "format": "jb-book",
+        "root": "index",
+        "chapters": [{"file": "chapters/alpha"}, {"file": "chapters/beta"}],
+    }
+    (root / "_toc.yml").write_text(yaml.safe_dump(toc), encoding="utf-8")
+    (root / "index.md").write_text(
+        TINY_HEADER.format(reads="subjects.csv") + TINY_INDEX, encoding="utf-8"
+    )
+    write_chapter(root, "alpha", contract.SUBJECTS)
+    write_chapter(root, "beta", contract.ADVERSE_EVENTS)
+    return root
+
+
+def report(out: Path) -> dict:
+    return json.loads((out / "report.json").read_text(encoding="utf-8"))
+
+
+def kernel_trap(folder: Path) -> dict[str, str]:
+    """Environment in which starting the kernel ``python3`` fails: a kernelspec of that name
+    whose program is ``false``, found first on JUPYTER_PATH."""
+    spec = folder / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    kernel = {"argv": ["false", "{connection_file}"], "display_name": "trap", "language": "python"}
+    (spec / "kernel.json").write_text(json.dumps(kernel), encoding="utf-8")
+    return {"JUPYTER_PATH": str(folder)}
+
+
+def run_build_env(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "ldil2", "build", *args],
+        cwd=cwd,
+        env=dict(os.environ, **build.THREAD_ENV, **env),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def staged_glue(out: Path) -> dict[str, dict[str, str]]:
+    """Glued values of every staged (executed) notebook of an edition."""
+    return {
+        p.relative_to(out / "stage").as_posix(): build.glued_values(nbformat.read(p, as_version=4))
+        for p in sorted((out / "stage").rglob("*.ipynb"))
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Fast unit tests
+# ---------------------------------------------------------------------------------------------
+
+
+def test_chapter_header_identical_in_every_chapter():
+    """Style rule 8. No `formats` key: it would override the jupytext.toml pairing."""
+    for name in build.toc_documents(ROOT):
+        matter = front_matter(ROOT / f"{name}.md")
+        assert {k: matter.get(k) for k in HEADER} == HEADER, f"{name}.md: front matter differs"
+        reads = matter["ldil2"]["reads"]
+        assert set(reads) <= {*contract.RELEASE_TABLES, contract.PUBLISHED}, name
+
+
+def test_every_chapter_starts_with_parameters_then_setup():
+    for name in build.toc_documents(ROOT):
+        code = [c for c in build.read_chapter(ROOT / f"{name}.md").cells if c.cell_type == "code"]
+        assert code[0].metadata.get("tags") == ["parameters"], name
+        assert code[0].source.strip() == "params = None", name
+        assert "ldil2.chapter.setup(params)" in code[1].source, name
+
+
+def test_parse_overrides_types_int_float_str():
+    parsed = build.parse_overrides(["seed=7", "alpha=0.5", "population=itt", "joints=68/66"])
+    assert parsed == {"seed": 7, "alpha": 0.5, "population": "itt", "joints": "68/66"}
+    assert type(parsed["seed"]) is int and type(parsed["alpha"]) is float
+
+
+def test_parse_overrides_rejects_missing_equals():
+    with pytest.raises(build.BuildError, match="KEY=VALUE"):
+        build.parse_overrides(["population"])
+
+
+def test_toc_missing_chapter_is_named(tiny_book: Path):
+    (tiny_book / "chapters" / "beta.md").unlink()
+    with pytest.raises(build.BuildError, match=r"chapters/beta\.md"):
+        build.toc_documents(tiny_book)
+
+
+def test_release_zip_is_deterministic(tmp_path: Path):
+    copy = shutil.copytree(ROOT / "data", tmp_path / "data")
+    first = build.release_zip_bytes(copy)
+    for path in copy.iterdir():
+        os.utime(path, (1_000_000, 1_000_000))  # other timestamps: same zip
+    assert build.release_zip_bytes(copy) == first
+    archive = zipfile.ZipFile(io.BytesIO(first))
+    names = archive.namelist()
+    assert names == sorted(names) and contract.SUBJECTS in names
+    assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    assert archive.read(contract.SUBJECTS) == (copy / contract.SUBJECTS).read_bytes()
+
+
+def test_chapter_key_follows_declared_data_only(tiny_book: Path):
+    md = tiny_book / "chapters" / "beta.md"
+    params = {"population": "per_protocol"}
+    data = tiny_book / "data"
+
+    def key() -> str:
+        return build.chapter_key(md, params, data, [contract.ADVERSE_EVENTS], tiny_book)
+
+    before = key()
+    with open(data / contract.LABS, "a", encoding="utf-8") as labs:  # not declared by beta
+        labs.write("\n")
+    assert key() == before
+    with open(data / contract.ADVERSE_EVENTS, "a", encoding="utf-8") as events:
+        events.write("\n")
+    assert key() != before
+    moved = build.chapter_key(md, dict(params, data_dir="elsewhere"), data, [], tiny_book)
+    assert moved == build.chapter_key(md, params, data, [], tiny_book)
+
+
+# ---------------------------------------------------------------------------------------------
+# The tiny book: failures and interruptions
+# ---------------------------------------------------------------------------------------------
+
+
+def test_tiny_build_then_noop_rebuild_starts_no_kernel(tiny_book: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    trap = kernel_trap(tmp_path / "trap")
+    cold = run_build_env("--out", str(out), cwd=tiny_book, env=trap)
+    assert cold.returncode != 0, "the kernel trap must make any kernel start fail"
+    first = run_build("--out", str(out), cwd=tiny_book)
+    assert first.returncode == 0, first.stderr
+    assert {c["status"] for c in report(out)["chapters"].values()} == {"executed"}
+    site = tree_digest(out / "html")
+    again = run_build_env("--out", str(out), cwd=tiny_book, env=trap)
+    assert again.returncode == 0, again.stderr
+    assert {c["status"] for c in report(out)["chapters"].values()} == {"reused"}
+    assert "jupyter-book not run" in again.stdout
+    assert tree_digest(out / "html") == site
+    version = report(out)["data"]["version"]
+    assert (out / "html" / f"data-release-{version}.zip").is_file()
+
+
+def test_failing_cell_names_chapter_cell_exception_and_keeps_site(tiny_book: Path, tmp_path):
+    out = tmp_path / "out"
+    assert run_build("--out", str(out), cwd=tiny_book).returncode == 0
+    site = tree_digest(out / "html")
+    stage = tree_digest(out / "stage")
+    alpha = tiny_book / "chapters" / "alpha.md"
+    alpha.write_text(
+        alpha.read_text(encoding="utf-8") + "\n```{code-cell} ipython3\n1 / 0\n```\n",
+        encoding="utf-8",
+    )
+    failed = run_build("--out", str(out), cwd=tiny_book)
+    assert failed.returncode == 1
+    assert "chapters/alpha.md" in failed.stderr
+    assert "cell 5" in failed.stderr  # title, parameters, glue cell, prose, then the failing cell
+    assert "ZeroDivisionError" in failed.stderr
+    assert tree_digest(out / "html") == site
+    assert tree_digest(out / "stage") == stage
+    key = report(out)["chapters"]["chapters/alpha"]["key"]
+    assert report(out)["chapters"]["chapters/alpha"]["status"] == "failed"
+    assert not [p for p in (out / "cache").iterdir() if key[:16] in p.name]
+    assert not list(out.rglob(".tmp-*"))
+
+
+def test_invalid_release_stops_build_and_keeps_site(tiny_book: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    assert run_build("--out", str(out), cwd=tiny_book).returncode == 0
+    site = tree_digest(out / "html")
+    subjects = tiny_book / "data" / contract.SUBJECTS
+    lines = subjects.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    row = lines[1].split(",")
+    row[header.index("age")] = "250"
+    subjects.write_text("\n".join([lines[0], ",".join(row), *lines[2:]]) + "\n", encoding="utf-8")
+    failed = run_build("--out", str(out), cwd=tiny_book)
+    assert failed.returncode == 1
+    assert "subjects.csv line 2" in failed.stderr and "age" in failed.stderr
+    assert "[start" not in failed.stdout  # no chapter ran
+    assert tree_digest(out / "html") == site
+
+
+@pytest.mark.parametrize("moment", ["executing", "jupyter-book"])
+def test_killed_build_recovers_with_same_results(tiny_book: Path, tmp_path: Path, moment: str):
+    write_chapter(tiny_book, "beta", contract.ADVERSE_EVENTS, sleep=4)
+    reference = tmp_path / "reference"
+    assert run_build("--out", str(reference), cwd=tiny_book).returncode == 0
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ldil2", "build", "--out", str(out)],
+        cwd=tiny_book,
+        env=dict(os.environ, **build.THREAD_ENV),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if moment == "executing" and any((out / "cache").glob("index.*.ipynb")):
+            break  # the index is cached, beta is still sleeping in its kernel
+        if moment == "jupyter-book" and (out / "work" / "_build").is_dir():
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"the build never reached {moment}")
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    again = run_build("--out", str(out), cwd=tiny_book)
+    assert again.returncode == 0, again.stderr
+    assert staged_glue(out) == staged_glue(reference)
+    assert (out / "html" / "index.html").read_bytes() == (
+        reference / "html" / "index.html"
+    ).read_bytes()
+    assert not list(out.rglob(".tmp-*"))
+
+
+# ---------------------------------------------------------------------------------------------
+# The real book
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.build
+def test_noop_rebuild_reuses_every_chapter_and_starts_no_kernel(built_book: Path, tmp_path):
+    site = tree_digest(built_book / "html")
+    again = run_build_env("--out", str(built_book), cwd=ROOT, env=kernel_trap(tmp_path))
+    assert again.returncode == 0, again.stderr
+    chapters = report(built_book)["chapters"]
+    assert chapters and {c["status"] for c in chapters.values()} == {"reused"}
+    assert "jupyter-book not run" in again.stdout
+    assert tree_digest(built_book / "html") == site
+
+
+@pytest.mark.build
+def test_changed_adverse_events_reexecute_only_chapters_that_read_it(built_book, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(built_book, out, ignore=shutil.ignore_patterns("html"))
+    data = shutil.copytree(ROOT / "data", tmp_path / "data")
+    events = data / contract.ADVERSE_EVENTS
+    events.write_text(events.read_text(encoding="utf-8").rstrip("\n") + "\n", encoding="utf-8")
+    lines = events.read_text(encoding="utf-8").splitlines()
+    assert len(lines) > 1, "the shipped release has adverse events"
+    header = lines[0].split(",")
+    row = lines[1].split(",")
+    row[header.index("grade")] = "1" if row[header.index("grade")] != "1" else "2"
+    events.write_text("\n".join([lines[0], ",".join(row), *lines[2:]]) + "\n", encoding="utf-8")
+    result = run_build("-p", f"data_dir={data}", "--out", str(out), cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    readers = {
+        name
+        for name in build.toc_documents(ROOT)
+        if contract.ADVERSE_EVENTS in front_matter(ROOT / f"{name}.md")["ldil2"]["reads"]
+    }
+    executed = {n for n, c in report(out)["chapters"].items() if c["status"] == "executed"}
+    # the landing page offers the release zip with its checksum: it changes with any data file
+    assert executed == readers | {"index"}
+
+
+@pytest.mark.build
+def test_two_cold_builds_give_identical_glue_and_checksum(built_book: Path, tmp_path: Path):
+    out = tmp_path / "cold"
+    result = run_build("--out", str(out), cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert staged_glue(out) == staged_glue(built_book)
+    assert report(out)["data"]["sha256"] == report(built_book)["data"]["sha256"]
+    zips = [p.name for p in (built_book / "html").glob("data-release-*.zip")]
+    assert len(zips) == 1
+    assert (out / "html" / zips[0]).read_bytes() == (built_book / "html" / zips[0]).read_bytes()
+
+
+@pytest.mark.build
+def test_itt_edition_builds_with_its_parameters(tmp_path: Path):
+    out = tmp_path / "itt"
+    result = run_build("-p", "population=itt", "--out", str(out), cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert report(out)["parameters"]["population"] == "itt"
+    index = (out / "html" / "index.html").read_text(encoding="utf-8")
+    assert "<td><code>population</code></td><td>itt</td>" in index
+
+
+@pytest.mark.build
+def test_built_book_report_and_downloads(built_book: Path):
+    data = report(built_book)
+    assert data["status"] == "ok" and data["data"]["version"]
+    names = build.toc_documents(ROOT)
+    assert sorted(data["chapters"]) == sorted(names)
+    index = (built_book / "html" / "index.html").read_text(encoding="utf-8")
+    assert data["data"]["zip"] in index and data["data"]["sha256"] in index
+    for name in names[1:]:
+        page = (built_book / "html" / f"{name}.html").read_text(encoding="utf-8")
+        assert f"_sources/{name}.ipynb" in page, f"{name}: no notebook download"
+        assert (built_book / "html" / "_sources" / f"{name}.ipynb").is_file()
