@@ -172,34 +172,92 @@ def gee_binary(
     Liang & Zeger, Biometrika 1986;73:13-22.
     """
     data, weeks = longitudinal_frame(table, [outcome], weeks)
-    y = data[outcome].astype(float)
-    main = _fit_gee(y, design(data, weeks, interaction=False), data[c.SUBJECT_ID])
-    names = list(main.params.index)
-    unit = np.eye(len(names))[names.index("treat")]
-    log_or, se, p = wald(unit, main.params.to_numpy(), main.cov_params().to_numpy())
-    full_x = design(data, weeks, interaction=True)
-    full = _fit_gee(y, full_x, data[c.SUBJECT_ID])
-    rows = [_gee_visit(full, list(full_x.columns), weeks, w) for w in weeks]
-    description = (
-        f"Logistic GEE (generalised estimating equations) for {outcome} over weeks "
-        f"{', '.join(map(str, weeks))}: arm and visit as factors, exchangeable working "
-        "correlation within participant, robust (sandwich) standard errors; the across-visit "
-        "effect is the arm odds ratio of the model without arm-by-visit interaction; per-visit "
-        "odds ratios come from the model with the interaction. Visits with a missing response "
-        "are left out."
+    data = data.assign(**{outcome: data[outcome].astype(float)})
+    main_weeks = varying_weeks(data, outcome, weeks, within_arms=False)
+    visit_weeks = varying_weeks(data, outcome, weeks, within_arms=True)
+    used = data[data[c.WEEK].isin(main_weeks)]
+    description = _gee_description(outcome, weeks, main_weeks, visit_weeks)
+    arms_vary = used.groupby(c.ARM)[outcome].nunique().reindex(list(c.ARMS), fill_value=0)
+    if (arms_vary < 2).any():  # an arm with no responders (or only responders): OR infinite
+        log_or = se = p = np.nan
+        description += (
+            " The across-visit odds ratio is not estimable: an arm has no responders or only"
+            " responders."
+        )
+    else:
+        main = _fit_gee(
+            used[outcome], design(used, main_weeks, interaction=False), used[c.SUBJECT_ID]
+        )
+        names = list(main.params.index)
+        unit = np.eye(len(names))[names.index("treat")]
+        log_or, se, p = wald(unit, main.params.to_numpy(), main.cov_params().to_numpy())
+    rows = {w: {c.WEEK: w, "estimable": False} for w in weeks}
+    if visit_weeks:
+        part = data[data[c.WEEK].isin(visit_weeks)]
+        full_x = design(part, visit_weeks, interaction=True)
+        full = _fit_gee(part[outcome], full_x, part[c.SUBJECT_ID])
+        for w in visit_weeks:
+            rows[w] = _gee_visit(full, list(full_x.columns), visit_weeks, w)
+    columns = [c.WEEK, "estimate", "ci_low", "ci_high", "p_value", "risk_difference"]
+    per_visit = pd.DataFrame(list(rows.values())).reindex(
+        columns=[*columns, "rd_ci_low", "rd_ci_high", "estimable"]
     )
     return LongitudinalResult(
         estimate=float(np.exp(log_or)),
         ci_low=float(np.exp(log_or - Z95 * se)),
         ci_high=float(np.exp(log_or + Z95 * se)),
-        p_value=p,
+        p_value=float(p),
         measure="odds ratio",
-        per_visit=pd.DataFrame(rows),
-        n_subjects=subjects_per_arm(data),
-        n_observations=len(data),
+        per_visit=per_visit,
+        n_subjects=subjects_per_arm(used),
+        n_observations=len(used),
         weeks=weeks,
         description=description,
     )
+
+
+def varying_weeks(
+    data: pd.DataFrame, outcome: str, weeks: tuple[int, ...], within_arms: bool
+) -> tuple[int, ...]:
+    """Weeks at which the binary `outcome` takes both values: over all rows, or in each arm
+    separately (`within_arms`). Elsewhere a logistic model's week (or arm-by-week) effect is
+    infinite and the week carries no information on it."""
+    keys = [c.WEEK, c.ARM] if within_arms else [c.WEEK]
+    varies = data.groupby(keys)[outcome].nunique() > 1
+    if within_arms:
+        complete = varies.unstack(c.ARM).reindex(columns=list(c.ARMS)).fillna(False)
+        varies = complete.all(axis=1)
+    return tuple(w for w in weeks if bool(varies.get(w, False)))
+
+
+def _gee_description(
+    outcome: str, weeks: tuple[int, ...], main_weeks: tuple[int, ...], visit_weeks: tuple[int, ...]
+) -> str:
+    def listed(values: tuple[int, ...]) -> str:
+        return ", ".join(map(str, values))
+
+    text = (
+        f"Logistic GEE (generalised estimating equations) for {outcome} over weeks "
+        f"{listed(weeks)}: arm and visit as factors, exchangeable working correlation within "
+        "participant, robust (sandwich) standard errors; the across-visit effect is the arm odds "
+        "ratio of the model without arm-by-visit interaction; per-visit odds ratios come from "
+        "the model with the interaction. Visits with a missing response are left out."
+    )
+    dropped = tuple(w for w in weeks if w not in main_weeks)
+    if dropped:
+        text += (
+            f" {'Weeks' if len(dropped) > 1 else 'Week'} {listed(dropped)} "
+            f"{'are' if len(dropped) > 1 else 'is'} left out of the across-visit model: every "
+            "participant had the same response there, which carries no information on the arm "
+            "effect."
+        )
+    unestimable = tuple(w for w in weeks if w not in visit_weeks)
+    if unestimable:
+        text += (
+            f" Per-visit odds ratios are not estimable at weeks {listed(unestimable)}, where an"
+            " arm had no responders or only responders."
+        )
+    return text
 
 
 def _gee_visit(fit: Any, names: list[str], weeks: tuple[int, ...], week: int) -> dict[str, float]:
@@ -217,6 +275,7 @@ def _gee_visit(fit: Any, names: list[str], weeks: tuple[int, ...], week: int) ->
     rd_se = float(np.sqrt(gradient @ cov @ gradient))
     return {
         c.WEEK: week,
+        "estimable": True,
         "estimate": float(np.exp(log_or)),
         "ci_low": float(np.exp(log_or - Z95 * se)),
         "ci_high": float(np.exp(log_or + Z95 * se)),
@@ -469,15 +528,17 @@ def odds_ratio(x1: int, n1: int, x2: int, n2: int, z: float = Z95) -> OddsRatio:
     )
 
 
-def mean_by_visit(table: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Mean of `column` with its 95% t-interval by arm and post-baseline week.
+def mean_by_visit(table: pd.DataFrame, column: str, include_baseline: bool = False) -> pd.DataFrame:
+    """Mean of `column` with its 95% t-interval by arm and post-baseline week (and week 0 when
+    `include_baseline`, for measured values rather than changes).
 
     Returns
     -------
     DataFrame : arm, week, n (non-missing values), mean, sd, ci_low, ci_high, where the interval
         is mean -/+ t(0.975, n - 1) * sd / sqrt(n) (NaN when n < 2); missing values left out.
     """
-    data = table[table[c.WEEK] > c.BASELINE_WEEK].dropna(subset=[column])
+    first = c.BASELINE_WEEK if include_baseline else c.BASELINE_WEEK + 1
+    data = table[table[c.WEEK] >= first].dropna(subset=[column])
     grouped = data.groupby([c.ARM, c.WEEK])[column].agg(["count", "mean", "std"]).reset_index()
     grouped = grouped.rename(columns={"count": "n", "std": "sd"})
     n = grouped["n"].to_numpy(dtype=float)

@@ -270,3 +270,29 @@ def test_calibration_on_shipped_data_within_factor_2():
         found[index] = stats.mixed_change(table, f"chg_{index}", f"base_{index}").p_value
     for key, published in PUBLISHED_P.items():
         assert published / 2 <= found[key] <= published * 2, (key, found[key])
+
+
+def test_gee_binary_leaves_out_weeks_without_information(toy):
+    # week 4: nobody responds; week 8: no placebo responder. The week-4 logit is -infinity, so
+    # the across-visit model without week 4 is the estimate; per-visit ORs at 4 and 8 are NaN
+    sparse = toy.copy()
+    sparse.loc[sparse[c.WEEK] == 4, "acr20"] = False
+    sparse.loc[(sparse[c.WEEK] == 8) & (sparse[c.ARM] == c.ARM_PLACEBO), "acr20"] = False
+    result = stats.gee_binary(sparse, "acr20")
+    reference = stats.gee_binary(sparse, "acr20", weeks=(8, 12, 24))
+    assert result.estimate == pytest.approx(reference.estimate, rel=1e-6)
+    per_visit = result.per_visit.set_index(c.WEEK)
+    assert not per_visit.loc[4, "estimable"] and not per_visit.loc[8, "estimable"]
+    assert np.isnan(per_visit.loc[8, "estimate"])
+    assert per_visit.loc[12, "estimable"]
+    assert "Week 4 is left out" in result.description
+    assert "not estimable at weeks 4, 8" in result.description
+
+
+def test_gee_binary_arm_without_responders_is_not_estimable(toy):
+    sparse = toy.copy()
+    sparse.loc[sparse[c.ARM] == c.ARM_PLACEBO, "acr20"] = False
+    result = stats.gee_binary(sparse, "acr20")
+    assert np.isnan(result.estimate) and np.isnan(result.p_value)
+    assert result.p_text == "P = NA"
+    assert "not estimable" in result.description
