@@ -81,10 +81,17 @@ def _literal(text: str | None) -> Scalar | None:
     return value if isinstance(value, str | int | float | bool) else None
 
 
+NOT_SNAPSHOT = ("changes",)
+"""Chapters left out of snapshots: the What-changed page's own values come from the snapshots."""
+
+
 def edition_values(notebooks: list[Path]) -> dict[str, Scalar]:
-    """Glued scalars of every chapter of an edition, keyed ``<chapter stem>:<glue name>``."""
+    """Glued scalars of every chapter of an edition, keyed ``<chapter stem>:<glue name>``
+    (chapters of :data:`NOT_SNAPSHOT` left out)."""
     values: dict[str, Scalar] = {}
     for notebook in sorted(notebooks):
+        if notebook.stem in NOT_SNAPSHOT:
+            continue
         for name, value in glued_values(notebook).items():
             values[f"{notebook.stem}:{name}"] = value
     return values
@@ -372,6 +379,28 @@ def _shown(value: Scalar | None) -> str:
     return str(value)
 
 
+def changes_display(changed: pd.DataFrame, previous: str | None, version: str) -> pd.DataFrame:
+    """The changed results as shown: one row per result name and pair of values, listing every
+    chapter where that same change occurs (e.g. the release version glued on each page).
+
+    Columns: Result, Chapters, ``Release <previous>``, ``Release <version>``; sorted by result.
+    """
+    shown = changed.assign(
+        previous=[_shown(v) for v in changed["previous"]],
+        current=[_shown(v) for v in changed["current"]],
+    )
+    grouped = shown.groupby(["result", "previous", "current"], sort=True)["chapter"]
+    frame = grouped.agg(lambda chapters: ", ".join(sorted(chapters))).reset_index()
+    return pd.DataFrame(
+        {
+            "Result": frame["result"],
+            "Chapters": frame["chapter"],
+            f"Release {previous or 'none'}": frame["previous"],
+            f"Release {version}": frame["current"],
+        }
+    )
+
+
 def changes_result(ch: Any) -> Any:
     """What-changed chapter: the results that differ from the latest snapshot of another version.
 
@@ -401,14 +430,7 @@ def changes_result(ch: Any) -> Any:
             f"{len(changed)} of {len(current)} results of data release {version} differ from "
             f"data release {previous}."
         )
-    frame = pd.DataFrame(
-        {
-            "Chapter": changed["chapter"],
-            "Result": changed["result"],
-            f"Release {previous or 'none'}": [_shown(v) for v in changed["previous"]],
-            f"Release {version}": [_shown(v) for v in changed["current"]],
-        }
-    )
+    frame = changes_display(changed, previous, version)
     table = tables.HtmlTable.from_frame(
         frame,
         f"Results that changed between data release {previous} and data release {version}",

@@ -187,3 +187,22 @@ def test_cut_release_drops_late_pages_and_stays_valid(tmp_path):
     release = data.load(out)  # obeys the data contract
     assert release.version == "2026.08.1"
     assert release.metadata["derived_from"]["version"] == data.load(source).version
+
+
+def test_changes_display_groups_one_change_seen_in_several_chapters(tmp_path):
+    store = tmp_path / "releases"
+    old = {"a:release_version": "1", "b:release_version": "1", "a:pct": 70.58823529411765}
+    releases.write_snapshot(old, "1", store)
+    current = {"a:release_version": "2", "b:release_version": "2", "a:pct": 64.70588235294117}
+    shown = releases.changes_display(releases.what_changed(current, store, "2"), "1", "2")
+    assert shown.values.tolist() == [
+        ["pct", "a", "70.5882", "64.7059"],
+        ["release_version", "a, b", "1", "2"],
+    ]
+    assert list(shown.columns) == ["Result", "Chapters", "Release 1", "Release 2"]
+
+
+def test_edition_values_leave_out_the_changes_chapter(tmp_path):
+    kept = _notebook(tmp_path / "primary.ipynb", {"x": 1})
+    left_out = _notebook(tmp_path / "changes.ipynb", {"changes_count": 3})
+    assert releases.edition_values([kept, left_out]) == {"primary:x": 1}
