@@ -23,8 +23,8 @@ from scipy.stats import mannwhitneyu, norm
 from ldil2 import contract as c
 from ldil2 import efficacy
 from ldil2.derive import impute_nri
-from ldil2.safety import dosing_windows_weeks, plot_courses, summarise_course
-from ldil2.stats import Z95, format_p
+from ldil2.safety import dosing_windows_weeks, plot_courses
+from ldil2.stats import Z95, format_p, mean_by_visit
 
 TH17_TREG_RATIO = "th17_treg_ratio"
 MARKER_LABELS: dict[str, str] = {
@@ -527,7 +527,7 @@ def course_result(ch: Any, markers: tuple[str, ...], name: str) -> efficacy.Resu
     frame = with_arm(
         ch.release.subjects, derive_th17_treg_ratio(ch.release.immunology), ch.population
     )
-    course = summarise_course(frame, markers[0])
+    course = mean_by_visit(frame, markers[0], include_baseline=True)
     values: dict[str, efficacy.GlueValue] = {}
     for arm in c.ARMS:
         line = course.loc[course[c.ARM] == arm].set_index(c.WEEK)["mean"]

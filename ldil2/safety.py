@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ldil2 import contract as c
-from ldil2 import efficacy, stats, tables
+from ldil2 import efficacy, figures, stats, tables
 
 # ---------------------------------------------------------------------------------------------
 # Reference ranges for the safety laboratory (adults), in the units of labs.csv.
@@ -281,8 +281,6 @@ def plot_ae_onset(subjects: pd.DataFrame, adverse_events: pd.DataFrame) -> Figur
     Figure : one panel per arm (shared axes), bars = events with onset in each 7-day bin of
         study day, shaded bands = the study days on which doses were given in each cycle.
     """
-    from ldil2 import figures
-
     events = safety_adverse_events(subjects, adverse_events)
     last_day = max(7 * c.LAST_WEEK + 7, int(events[c.AE_ONSET_DAY].max()) if len(events) else 0)
     bins = np.arange(1, last_day + 8, 7)
@@ -300,35 +298,6 @@ def plot_ae_onset(subjects: pd.DataFrame, adverse_events: pd.DataFrame) -> Figur
 
 
 # ------------------------------------------------------------------ courses over time
-def summarise_course(frame: pd.DataFrame, measure: str) -> pd.DataFrame:
-    """Mean and t-based 95% CI of one measure per arm and week (observed values only).
-
-    Parameters
-    ----------
-    frame : one row per participant and visit with columns arm, week and ``measure``
-    measure : the column to summarise
-
-    Returns
-    -------
-    DataFrame : columns arm, week, n (non-missing values), mean, low, high; low/high are
-        mean -/+ t(0.975, n - 1) * SD / sqrt(n), NaN when n < 2. Weeks with no value in an arm
-        are left out.
-    """
-    from scipy.stats import t
-
-    values = frame[[c.ARM, c.WEEK, measure]].dropna(subset=[measure])
-    out = (
-        values.groupby([c.ARM, c.WEEK])[measure]
-        .agg(n="count", mean="mean", sd="std")
-        .reset_index()
-        .astype({c.WEEK: "int64", "n": "int64"})
-    )
-    half = t.ppf(0.975, out["n"] - 1) * out["sd"] / np.sqrt(out["n"])
-    half = half.where(out["n"] >= 2)
-    out["low"], out["high"] = out["mean"] - half, out["mean"] + half
-    return out.drop(columns="sd")
-
-
 def plot_courses(
     frame: pd.DataFrame,
     measures: dict[str, str],
@@ -348,10 +317,8 @@ def plot_courses(
 
     Returns
     -------
-    Figure : error bars are the t-based 95% CI of :func:`summarise_course`.
+    Figure : error bars are the t-based 95% CI of ldil2.stats.mean_by_visit (week 0 included).
     """
-    from ldil2 import figures
-
     nrows = -(-len(measures) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 2.8 * nrows), squeeze=False)
     offsets = dict(zip(c.ARMS, (-0.15, 0.15), strict=True))
@@ -360,17 +327,17 @@ def plot_courses(
             ax.axvspan(start, end, color="0.88", zorder=0, lw=0)
         for limit in (reference or {}).get(measure, ()):
             ax.axhline(limit, color="0.4", ls="--", lw=0.8)
-        course = summarise_course(frame, measure)
+        course = stats.mean_by_visit(frame, measure, include_baseline=True)
         for arm in c.ARMS:
             line = course.loc[course[c.ARM] == arm]
             x = line[c.WEEK] + offsets[arm]
-            err = np.vstack([line["mean"] - line["low"], line["high"] - line["mean"]])
+            err = np.vstack([line["mean"] - line["ci_low"], line["ci_high"] - line["mean"]])
             ax.errorbar(
                 x,
                 line["mean"],
                 yerr=np.nan_to_num(err),
                 color=figures.ARM_PALETTE[arm],
-                marker="o",
+                marker=figures.ARM_MARKERS[arm],
                 ms=4,
                 capsize=2,
                 label=c.ARM_LABELS[arm],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +14,7 @@ from scipy.stats import mannwhitneyu, norm
 
 from ldil2 import biomarkers as bm
 from ldil2 import contract as c
+from ldil2 import testing
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -213,3 +215,72 @@ def test_make_marker_response_frame_complete_cases_and_nri():
     }
     with pytest.raises(ValueError, match="imputation"):
         bm.make_marker_response_frame(subjects, imm, analysis, c.PER_PROTOCOL, imputation="locf")
+
+
+def test_plot_roc_draws_each_marker_and_chance():
+    frame = _marker_frame()
+    rocs = [bm.fit_marker_roc(frame, "il21_pg_ml", c.ARM_LDIL2, "higher")]
+    fig = bm.plot_roc(rocs)
+    labels = [line.get_label() for line in fig.axes[0].get_lines()]
+    assert labels[0].startswith("Chance")
+    assert "IL-21 (pg/mL)" in labels[1] and rocs[0].text in labels[1]
+    plt.close(fig)
+
+
+def test_plot_markers_one_panel_per_marker():
+    subjects = _subjects([c.ARM_LDIL2, c.ARM_PLACEBO])
+    imm = _immunology([("S0", 0, 5, 1), ("S0", 2, 8, 1), ("S1", 0, 5, 1), ("S1", 2, 5, 1)])
+    fig = bm.plot_markers(subjects, imm, ["treg_pct_cd4", bm.TH17_TREG_RATIO], c.PER_PROTOCOL)
+    assert [ax.get_ylabel() for ax in fig.axes] == ["Treg (% of CD4+)", "Th17/Treg ratio"]
+    plt.close(fig)
+
+
+# ------------------------------------------------------------------ the chapter, executed
+def glued(run) -> dict[str, str]:
+    """Glued values of an executed chapter as text/plain, read from the notebook's outputs
+    (myst-nb stores them under the scrapbook mime prefix)."""
+    values = {}
+    for cell in run.notebook.cells:
+        for output in cell.get("outputs", []):
+            meta = output.get("metadata", {}).get("scrapbook", {})
+            if "name" in meta:
+                key = meta.get("mime_prefix", "") + "text/plain"
+                values[meta["name"]] = output.get("data", {}).get(key, "")
+    return values
+
+
+def test_biomarkers_chapter_executes_on_shipped_data(execute):
+    run = execute("biomarkers")
+    subjects = pd.read_csv(ROOT / "data" / c.SUBJECTS)
+    immunology = pd.read_csv(ROOT / "data" / c.IMMUNOLOGY)
+    # counted directly from the CSV files: per-protocol participants with an immunology sample
+    sampled = immunology.merge(subjects[subjects[c.PER_PROTOCOL]], on=c.SUBJECT_ID)
+    per_arm = sampled.groupby(c.ARM)[c.SUBJECT_ID].nunique()
+    assert glued(run)["bio_sampled_ldil2"] == str(per_arm[c.ARM_LDIL2])
+    assert glued(run)["bio_sampled_placebo"] == str(per_arm[c.ARM_PLACEBO])
+    weeks = sorted(immunology[c.WEEK].unique())
+    assert glued(run)["bio_weeks"] == repr(", ".join(str(w) for w in weeks))
+    assert int(glued(run)["bio_assoc_n"]) <= per_arm[c.ARM_LDIL2]
+    for name in ("bio_change_table", "bio_association_table", "bio_treg_fig", "bio_roc_fig"):
+        assert name in glued(run)
+
+
+def test_biomarkers_chapter_executes_with_a_missing_immunology_visit(execute, tmp_path):
+    data_dir = testing.small_release(tmp_path / "release", no_adverse_events_in=c.ARM_PLACEBO)
+    assert testing.drop_rows(data_dir, c.IMMUNOLOGY, week=c.END_OF_TREATMENT_WEEK) > 0
+    first = testing.read_text_table(data_dir, c.IMMUNOLOGY)[c.SUBJECT_ID].iloc[0]
+    assert testing.drop_rows(data_dir, c.IMMUNOLOGY, subject_id=first, week=0) == 1
+    run = execute("biomarkers", data_dir=data_dir)
+    assert str(c.END_OF_TREATMENT_WEEK) not in glued(run)["bio_weeks"].split(", ")
+    assert "bio_association_table" in glued(run)
+
+
+@pytest.mark.build
+def test_built_biomarkers_page_has_its_tables_and_figures(built_book):
+    page = (built_book / "html" / "chapters" / "biomarkers.html").read_text(encoding="utf-8")
+    assert "Change from baseline in immunological markers" in page
+    assert "Baseline Treg % and IL-21 and ACR20 response at week 24" in page
+    assert page.count("<table") >= 2
+    for figure in ("fig-bio-treg", "fig-bio-th17", "fig-bio-roc"):
+        assert f'id="{figure}"' in page
+    assert page.count("<img") >= 3

@@ -3,17 +3,21 @@ computed with scipy/statsmodels directly)."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import t
+import yaml
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from ldil2 import contract as c
-from ldil2 import safety
+from ldil2 import safety, testing
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -169,21 +173,6 @@ def test_dosing_windows_days_follow_the_protocol():
     assert safety.dosing_windows_weeks() == [(0, 2.0), (4, 6.0), (8, 10.0)]
 
 
-def test_summarise_course_mean_and_t_interval():
-    frame = pd.DataFrame(
-        {
-            c.ARM: [c.ARM_LDIL2] * 4,
-            c.WEEK: pd.array([0, 0, 0, 4], dtype="Int64"),
-            "wbc_10e9_l": [4.0, 6.0, 8.0, 5.0],
-        }
-    )
-    out = safety.summarise_course(frame, "wbc_10e9_l").set_index(c.WEEK)
-    low, high = t.interval(0.95, 2, loc=6.0, scale=2.0 / np.sqrt(3))  # SD of 4, 6, 8 is 2
-    assert out.loc[0, ["n", "mean"]].tolist() == [3, 6.0]
-    assert (out.loc[0, "low"], out.loc[0, "high"]) == (pytest.approx(low), pytest.approx(high))
-    assert np.isnan(out.loc[4, "low"])  # one value: no interval
-
-
 def test_lab_abnormal_uses_sex_specific_haemoglobin_and_strict_limits():
     values = pd.Series([130.0, 130.0, 140.0, np.nan])
     sex = pd.Series(["F", "M", "M", "F"])
@@ -217,3 +206,147 @@ def test_summarise_lab_shifts_worst_post_baseline():
     assert wbc.loc[(c.ARM_LDIL2, "Abnormal"), ["n", "post_normal"]].tolist() == [1, 1]
     assert (wbc.loc[c.ARM_PLACEBO, "n"] == 0).all()
     assert (out[out["measure"] == "alt_u_l"]["n"] == 0).all()  # all missing: nobody counted
+
+
+def test_plot_ae_onset_one_panel_per_arm_counting_every_event():
+    fig = safety.plot_ae_onset(_subjects(), _events())
+    ld, pl = fig.axes
+    assert [ax.get_title(loc="left") for ax in fig.axes] == [
+        c.ARM_LABELS[c.ARM_LDIL2],
+        c.ARM_LABELS[c.ARM_PLACEBO],
+    ]
+    # bar heights sum to the events per arm: Ld-IL2 E1-E3, placebo E4; 3 grey dosing bands each
+    bars = [p for p in ld.patches if p.get_height() > 0 and p.get_width() == 7]
+    assert sum(p.get_height() for p in bars) == 3
+    assert sum(p.get_height() for p in pl.patches if p.get_width() == 7) == 1
+    assert "Study day" in pl.get_xlabel()
+    plt.close(fig)
+
+
+def test_plot_labs_one_panel_per_measure_with_units():
+    labs = pd.DataFrame(
+        {c.SUBJECT_ID: ["S1", "S1", "S4", "S4"], c.WEEK: pd.array([0, 4, 0, 4], dtype="Int64")}
+    )
+    for measure in c.LAB_MEASURES:
+        labs[measure] = [1.0, 2.0, 3.0, 4.0]
+    fig = safety.plot_labs(_subjects(), labs)
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_ylabel() for ax in visible] == list(safety.LAB_LABELS.values())
+    assert all("(" in ax.get_ylabel() for ax in visible)  # every axis states its unit
+    weeks = sorted({round(x) for x in visible[0].get_lines()[-1].get_xdata()})
+    assert weeks == [0, 4]  # week 0 (baseline) is drawn
+    plt.close(fig)
+
+
+# ------------------------------------------------------------------ the chapter, executed
+def glued(run) -> dict[str, str]:
+    """Glued values of an executed chapter as text/plain, read from the notebook's outputs
+    (myst-nb stores them under the scrapbook mime prefix)."""
+    values = {}
+    for cell in run.notebook.cells:
+        for output in cell.get("outputs", []):
+            meta = output.get("metadata", {}).get("scrapbook", {})
+            if "name" in meta:
+                key = meta.get("mime_prefix", "") + "text/plain"
+                values[meta["name"]] = output.get("data", {}).get(key, "")
+    return values
+
+
+def _csv(name: str) -> pd.DataFrame:
+    return pd.read_csv(ROOT / "data" / name)
+
+
+def test_safety_chapter_executes_on_shipped_data(execute):
+    run = execute("safety")
+    subjects = _csv(c.SUBJECTS)
+    dosed = subjects[subjects[c.SAFETY]]
+    events = _csv(c.ADVERSE_EVENTS)
+    # counted directly from the CSV files
+    assert glued(run)["safety_n_ldil2"] == str((dosed[c.ARM] == c.ARM_LDIL2).sum())
+    assert glued(run)["safety_n_placebo"] == str((dosed[c.ARM] == c.ARM_PLACEBO).sum())
+    assert glued(run)["safety_n_events"] == str(len(events))
+    with_ae = events.merge(dosed, on=c.SUBJECT_ID)
+    n_any = with_ae.loc[with_ae[c.ARM] == c.ARM_LDIL2, c.SUBJECT_ID].nunique()
+    assert glued(run)["safety_any_ldil2"].startswith(f"'{n_any}/")
+    for name in ("safety_exposure_table", "safety_overview_table", "safety_terms_table"):
+        assert name in glued(run)
+    for name in ("safety_onset_fig", "safety_labs_fig"):
+        assert name in glued(run)
+
+
+def _small_release(tmp_path: Path) -> Path:
+    """Small release: no adverse events on placebo, immunology week 12 never sampled and one
+    participant's baseline immunology missing."""
+    data_dir = testing.small_release(tmp_path / "release", no_adverse_events_in=c.ARM_PLACEBO)
+    assert testing.drop_rows(data_dir, c.IMMUNOLOGY, week=c.END_OF_TREATMENT_WEEK) > 0
+    first = testing.read_text_table(data_dir, c.IMMUNOLOGY)[c.SUBJECT_ID].iloc[0]
+    assert testing.drop_rows(data_dir, c.IMMUNOLOGY, subject_id=first, week=0) == 1
+    return data_dir
+
+
+def test_safety_chapter_executes_with_no_adverse_events_in_one_arm(execute, tmp_path):
+    run = execute("safety", data_dir=_small_release(tmp_path))
+    assert glued(run)["safety_any_placebo"].startswith("'0/")
+    assert glued(run)["safety_onset_in_cycle_placebo"] == "'0/0 (NA)'"
+
+
+def _build_pages(site: Path, notebooks: list[Path]) -> Path:
+    """A minimal Jupyter Book of already executed notebooks (first = root page), built strictly
+    with the book's pinned jupyter-book; returns the html folder."""
+    site.mkdir(parents=True)
+    for notebook in notebooks:
+        shutil.copyfile(notebook, site / notebook.name)
+    config = {
+        "title": "test edition",
+        "only_build_toc_files": True,
+        "execute": {"execute_notebooks": "off"},
+        "sphinx": {"config": {"nb_merge_streams": True}},
+    }
+    (site / "_config.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    toc = {"format": "jb-book", "root": notebooks[0].stem}
+    if notebooks[1:]:
+        toc["chapters"] = [{"file": nb.stem} for nb in notebooks[1:]]
+    (site / "_toc.yml").write_text(yaml.safe_dump(toc), encoding="utf-8")
+    book = Path(sys.executable).parent / "jupyter-book"
+    result = subprocess.run(
+        [str(book), "build", str(site), "-W", "-n", "--keep-going", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return site / "_build" / "html"
+
+
+def test_adverse_event_term_with_markup_is_text_in_the_page(execute, tmp_path):
+    data_dir = testing.small_release(tmp_path / "release")
+    testing.set_value(data_dir, c.ADVERSE_EVENTS, 2, c.AE_TERM, "<script>alert(1)</script>")
+    testing.set_value(data_dir, c.ADVERSE_EVENTS, 3, c.AE_TERM, "<b>x</b>")
+    testing.set_value(data_dir, c.ADVERSE_EVENTS, 3, c.AE_SOC, "Soc & <i>class</i>")
+    execute("safety", data_dir=data_dir)
+    html = _build_pages(tmp_path / "site", [tmp_path / "executed" / "safety.ipynb"])
+    page = (html / "safety.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;b&gt;x&lt;/b&gt;" in page
+    assert "&lt;i&gt;class&lt;/i&gt;" in page
+    assert "<script>alert(1)</script>" not in page
+    assert "<b>x</b>" not in page
+    assert "<i>class</i>" not in page
+
+
+@pytest.mark.build
+def test_built_safety_page_has_its_tables_and_figures(built_book):
+    page = (built_book / "html" / "chapters" / "safety.html").read_text(encoding="utf-8")
+    for caption in (
+        "Study-drug exposure by dosing cycle",
+        "Adverse events, weeks 0-24",
+        "Adverse events by system organ class and preferred term",
+        "Laboratory shift from baseline to the worst value",
+        "Laboratory reference ranges",
+    ):
+        assert caption in page
+    assert page.count("<table") >= 5
+    for figure in ("fig-safety-onset", "fig-safety-labs"):
+        assert f'id="{figure}"' in page
+    assert page.count("<img") >= 2
