@@ -396,7 +396,8 @@ def wilson_ci(count: int, total: int, z: float = Z95) -> Proportion:
 
     Notes
     -----
-    p = x/n; centre = (x + z^2/2)/(n + z^2); half-width = z*sqrt(n*p*(1-p) + z^2/4)/(n + z^2).
+    p = x/n; centre = (x + z^2/2)/(n + z^2); half-width = z*sqrt(n*p*(1-p) + z^2/4)/(n + z^2);
+    the lower limit is exactly 0 when x = 0 and the upper limit exactly 1 when x = n.
 
     Raises
     ------
@@ -410,7 +411,10 @@ def wilson_ci(count: int, total: int, z: float = Z95) -> Proportion:
     p = count / total
     centre = (count + z**2 / 2) / (total + z**2)
     half = z * np.sqrt(total * p * (1 - p) + z**2 / 4) / (total + z**2)
-    return Proportion(int(count), int(total), p, float(centre - half), float(centre + half))
+    # the limits are exactly 0 at x = 0 and 1 at x = n; do not let rounding move them
+    low = 0.0 if count == 0 else float(centre - half)
+    high = 1.0 if count == total else float(centre + half)
+    return Proportion(int(count), int(total), p, low, high)
 
 
 @dataclass(frozen=True)

@@ -131,3 +131,56 @@ def test_eular_response_series_and_missing():
     assert result.isna().tolist() == [False, True]
     assert np.isnan(eular_response(np.nan, 3.0))
     assert eular_response(np.array([5.0, 5.0]), np.array([3.0, 4.9])).tolist() == ["good", "none"]
+
+
+def _acr_scalar(base, visit, level, tender, swollen):
+    """Independent loop re-implementation of Felson's rule (ra-indices.md) for one visit."""
+
+    def better(b, v):
+        if b is None or v is None or np.isnan(b) or np.isnan(v) or b == 0:
+            return False
+        return (b - v) / b >= level / 100 - 1e-9
+
+    if any(np.isnan(x) for x in (base[tender], visit[tender], base[swollen], visit[swollen])):
+        return None
+    if not (better(base[tender], visit[tender]) and better(base[swollen], visit[swollen])):
+        return False
+    crp_known = not (np.isnan(base[c.CRP]) or np.isnan(visit[c.CRP]))
+    reactant = c.CRP if crp_known else c.ESR
+    others = [c.PAIN, c.PTGA, c.PHGA, c.HAQ, reactant]
+    return sum(better(base[m], visit[m]) for m in others) >= 3
+
+
+@pytest.mark.parametrize("level", [20, 50, 70])
+def test_acr_matches_loop_reimplementation_on_random_cases(level):
+    rng = np.random.default_rng(level)
+    n = 300
+    columns = list(BASE)
+    # small integers make zero baselines, exact-threshold ratios (e.g. 4 -> 2 is 50%) and ties
+    baseline = pd.DataFrame({k: rng.integers(0, 8, n).astype(float) for k in columns})
+    visit = pd.DataFrame({k: rng.integers(0, 4, n).astype(float) for k in columns})
+    for frame in (baseline, visit):  # sprinkle missing values
+        frame[frame.map(lambda _: rng.random() < 0.05)] = np.nan
+    result = acr_response(baseline, visit, level=level)
+    expected = [
+        _acr_scalar(baseline.loc[i], visit.loc[i], level, c.TJC68, c.SJC66) for i in range(n)
+    ]
+    assert [None if v is pd.NA else bool(v) for v in result] == expected
+    assert result.notna().sum() > 100 and result.fillna(False).sum() > 5
+
+
+def _eular_scalar(base, visit):
+    gain = round(base - visit, 9)
+    if visit <= 3.2:
+        return "good" if gain > 1.2 else "moderate" if gain > 0.6 else "none"
+    if visit <= 5.1:
+        return "moderate" if gain > 0.6 else "none"
+    return "moderate" if gain > 1.2 else "none"
+
+
+def test_eular_matches_loop_reimplementation_on_random_cases():
+    rng = np.random.default_rng(11)
+    base = np.round(rng.uniform(2, 8, 500), 2)
+    visit = np.round(rng.uniform(1, 8, 500), 2)
+    expected = [_eular_scalar(b, v) for b, v in zip(base, visit, strict=True)]
+    assert list(eular_response(base, visit)) == expected

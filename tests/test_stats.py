@@ -9,6 +9,8 @@ import scipy.stats
 import scipy.stats.contingency
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
+from hypothesis import given
+from hypothesis import strategies as st
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 from ldil2 import contract as c
@@ -296,3 +298,20 @@ def test_gee_binary_arm_without_responders_is_not_estimable(toy):
     assert np.isnan(result.estimate) and np.isnan(result.p_value)
     assert result.p_text == "P = NA"
     assert "not estimable" in result.description
+
+
+@given(st.integers(1, 200).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
+def test_wilson_ci_bounds(case):
+    count, total = case
+    p = stats.wilson_ci(count, total)
+    assert 0 <= p.ci_low <= p.estimate <= p.ci_high <= 1 + 1e-12
+
+
+@given(
+    st.integers(1, 100).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+    st.integers(1, 100).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+)
+def test_newcombe_interval_contains_difference_and_stays_in_range(first, second):
+    d = stats.newcombe_difference(*first, *second)
+    assert -1 - 1e-12 <= d.ci_low <= d.estimate + 1e-12
+    assert d.estimate - 1e-12 <= d.ci_high <= 1 + 1e-12
