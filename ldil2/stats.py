@@ -40,10 +40,11 @@ class LongitudinalResult:
     p_value : two-sided Wald test of no overall effect
     measure : name of the effect scale
     per_visit : one row per visit: week, estimate, ci_low, ci_high, p_value (and, for the GEE,
-        the model-based risk difference with its delta-method CI)
+        the model-based risk difference with its delta-method CI, rd_ci_low, rd_ci_high, and
+        `estimable`: False, with NaN values, where an arm had no or only responders)
     n_subjects : subjects contributing per arm code
     n_observations : subject-visit rows in the fit
-    weeks : visits in the fit
+    weeks : visits requested (the description names any visit left out of the fit)
     description : the model in plain language (for a footnote)
     """
 
