@@ -359,27 +359,35 @@ def _shown(text: str) -> str:
     return text if text.strip() != "" else "(empty)"
 
 
-def _convert(raw: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
-    """Convert a text column to ``kind``; return the values and a mask of unconvertible cells."""
-    text = raw.str.strip()
+def _convert(raw: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray]:
+    """Convert a text column to ``kind``; return the values and a mask of unconvertible cells.
+
+    Blank text is missing. Booleans accept true/false, 1/0, yes/no (any case); integers must
+    have no fractional part; numbers must be finite.
+    """
+    text = np.array([value.strip() for value in raw.to_numpy(dtype=object)], dtype=object)
     empty = text == ""
+    index = raw.index
     if kind == STRING:
-        return raw.where(~empty, None).astype("str"), pd.Series(False, index=raw.index)
+        values = raw.to_numpy(dtype=object).copy()
+        values[empty] = None
+        return pd.Series(values, index=index, dtype="str"), np.zeros(len(text), dtype=bool)
     if kind == BOOLEAN:
-        lower = text.str.lower()
-        is_true, is_false = lower.isin(_TRUE), lower.isin(_FALSE)
-        values = pd.Series(pd.NA, index=raw.index, dtype="boolean")
-        values[is_true] = True
-        values[is_false] = False
-        return values, ~(empty | is_true | is_false)
-    numbers = pd.to_numeric(text.where(~empty, None), errors="coerce").astype("float64")
-    bad = ~empty & ~np.isfinite(numbers)
+        lower = np.array([value.lower() for value in text], dtype=object)
+        is_true, is_false = np.isin(lower, _TRUE), np.isin(lower, _FALSE)
+        values = pd.array(is_true, dtype="boolean")
+        values[~(is_true | is_false)] = pd.NA
+        return pd.Series(values, index=index), ~(empty | is_true | is_false)
+    text[empty] = np.nan
+    numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+    finite = np.isfinite(numbers)
+    bad = ~empty & ~finite
     if kind == INTEGER:
-        fractional = np.isfinite(numbers) & (numbers != np.round(numbers))
-        bad |= fractional
-        numbers = numbers.where(~bad & ~fractional)
-        return numbers.astype("Int64"), bad
-    return numbers.where(~bad), bad
+        bad |= finite & (numbers != np.round(numbers))
+        numbers[bad] = np.nan
+        return pd.Series(pd.array(numbers, dtype="Int64"), index=index), bad
+    numbers[bad] = np.nan
+    return pd.Series(numbers, index=index, dtype="float64"), bad
 
 
 _TYPE_RULE = {INTEGER: "an integer", FLOAT: "a number", BOOLEAN: "true or false"}
@@ -398,7 +406,7 @@ def _read_csv(path: Path, schema: pa.DataFrameSchema) -> tuple[pd.DataFrame, pd.
             typed[column] = pd.Series(dtype=_PANDAS_DTYPE[kind], index=raw.index)
             continue
         values, bad = _convert(raw[column], kind)
-        for index in raw.index[bad.to_numpy()]:
+        for index in raw.index[bad]:
             text = _shown(raw.at[index, column])
             problems.append(Problem(name, _line(index), column, text, _TYPE_RULE[kind]))
         typed[column] = values
@@ -458,120 +466,106 @@ def _empty_frame(schema: pa.DataFrameSchema) -> pd.DataFrame:
 Frames = dict[str, tuple[pd.DataFrame, pd.DataFrame]]
 
 
-def _each(
-    name: str, frame: pd.DataFrame, raw: pd.DataFrame, mask: pd.Series, column: str, rule: Callable
+_PER_SUBJECT = (c.ASSESSMENTS, c.ADVERSE_EVENTS, c.LABS, c.IMMUNOLOGY, c.EXPOSURE)
+_PER_VISIT = (c.ASSESSMENTS, c.LABS, c.IMMUNOLOGY)
+
+RELATIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "withdrawal_week": ((c.SUBJECTS,), c.WITHDRAWAL_WEEK, "withdrawal_week empty iff completed"),
+    "withdrawal_reason": (
+        (c.SUBJECTS,),
+        c.WITHDRAWAL_REASON,
+        "withdrawal_reason empty iff completed",
+    ),
+    "baseline": (
+        (c.SUBJECTS,),
+        c.SUBJECT_ID,
+        f"has a week {c.BASELINE_WEEK} visit in {c.ASSESSMENTS}",
+    ),
+    "known_subject": (_PER_SUBJECT, c.SUBJECT_ID, f"subject_id exists in {c.SUBJECTS}"),
+    "unique_visit": (_PER_VISIT, c.WEEK, "(subject_id, week) is unique"),
+    "unique_cycle": ((c.EXPOSURE,), c.CYCLE, "(subject_id, cycle) is unique"),
+    "tjc": ((c.ASSESSMENTS,), c.TJC68, "tjc68 >= tjc28"),
+    "sjc": ((c.ASSESSMENTS,), c.SJC66, "sjc66 >= sjc28"),
+    "withdrawal": ((c.ASSESSMENTS,), c.WEEK, "week <= withdrawal_week"),
+    "safety": ((c.ADVERSE_EVENTS,), c.SUBJECT_ID, "subject is in the safety population"),
+    "end_day": ((c.ADVERSE_EVENTS,), c.AE_END_DAY, "end_day >= onset_day"),
+    "doses": ((c.EXPOSURE,), c.DOSES_RECEIVED, "doses_received <= doses_planned"),
+}
+"""Rules across columns and files: name -> (files, column reported, rule). A message appends the
+other side of a comparison in parentheses, e.g. ``"tjc68 >= tjc28 (20)"``."""
+
+
+def _relation(
+    name: str, frames: Frames, file: str, mask: pd.Series, other: str | Callable | None = None
 ) -> list[Problem]:
-    """One problem per row where ``mask`` holds; ``rule(row)`` gives the rule text."""
-    return [
-        Problem(name, _line(i), column, _shown(raw.at[i, column]), rule(frame.loc[i]))
-        for i in frame.index[mask.fillna(False).to_numpy(dtype=bool)]
-    ]
-
-
-def _subject_rules(subjects: pd.DataFrame, raw: pd.DataFrame) -> list[Problem]:
-    name = c.SUBJECTS
-    completed = subjects["completed"]
+    """Problems for the rows of ``file`` where ``mask`` holds, under relation ``name``;
+    ``other`` (a column or a function of the row) gives the compared value."""
+    frame, raw = frames[file]
+    _, column, rule = RELATIONS[name]
     problems = []
-    for column in ("withdrawal_week", "withdrawal_reason"):
-        filled = subjects[column].notna()
-        mask = (completed & filled) | (~completed & ~filled)
-        problems += _each(
-            name, subjects, raw, mask, column, lambda _, col=column: f"{col} empty iff completed"
-        )
+    for i in frame.index[mask.fillna(False).to_numpy(dtype=bool)]:
+        text = rule
+        if other is not None:
+            text += f" ({frame.at[i, other] if isinstance(other, str) else other(frame.loc[i])})"
+        problems.append(Problem(file, _line(i), column, _shown(raw.at[i, column]), text))
     return problems
 
 
-def _assessment_rules(frame: pd.DataFrame, raw: pd.DataFrame) -> list[Problem]:
-    name = c.ASSESSMENTS
-    problems = []
-    for big, small in ((c.TJC68, c.TJC28), (c.SJC66, c.SJC28)):
-        problems += _each(
-            name,
-            frame,
-            raw,
-            frame[big] < frame[small],
-            big,
-            lambda row, b=big, s=small: f"{b} >= {s} ({row[s]})",
-        )
-    return problems
+def _by_subject(subjects: pd.DataFrame, column: str) -> pd.Series:
+    values = subjects.set_index(c.SUBJECT_ID)[column]
+    return values[~values.index.duplicated()]
 
 
 def _cross_file_rules(frames: Frames) -> list[Problem]:
-    subjects, subjects_raw = frames[c.SUBJECTS]
-    known = set(subjects[c.SUBJECT_ID].dropna())
-    withdrawal = subjects.set_index(c.SUBJECT_ID)["withdrawal_week"]
-    withdrawal = withdrawal[~withdrawal.index.duplicated()]
-    problems = _subject_rules(subjects, subjects_raw)
-    for name in (c.ASSESSMENTS, c.ADVERSE_EVENTS, c.LABS, c.IMMUNOLOGY, c.EXPOSURE):
-        if name not in frames:
+    subjects = frames[c.SUBJECTS][0]
+    completed = subjects[c.COMPLETED]
+    problems = []
+    for name in ("withdrawal_week", "withdrawal_reason"):
+        filled = subjects[RELATIONS[name][1]].notna()
+        problems += _relation(
+            name, frames, c.SUBJECTS, (completed & filled) | (~completed & ~filled)
+        )
+    for file in _PER_SUBJECT:
+        if file not in frames:
             continue
-        frame, raw = frames[name]
+        frame = frames[file][0]
         ids = frame[c.SUBJECT_ID]
-        problems += _each(
-            name,
-            frame,
-            raw,
-            ids.notna() & ~ids.isin(known),
-            c.SUBJECT_ID,
-            lambda _: "subject_id exists in subjects.csv",
+        problems += _relation(
+            "known_subject", frames, file, ids.notna() & ~ids.isin(subjects[c.SUBJECT_ID])
         )
-        key = c.CYCLE if name == c.EXPOSURE else c.WEEK if c.WEEK in frame.columns else None
-        if key is not None:
+        name = (
+            "unique_cycle" if file == c.EXPOSURE else "unique_visit" if file in _PER_VISIT else None
+        )
+        if name is not None:
+            key = RELATIONS[name][1]
             dup = frame.duplicated([c.SUBJECT_ID, key], keep="first") & frame[key].notna()
-            problems += _each(
-                name, frame, raw, dup, key, lambda _, k=key: f"(subject_id, {k}) is unique"
-            )
+            problems += _relation(name, frames, file, dup)
     if c.ASSESSMENTS in frames:
-        frame, raw = frames[c.ASSESSMENTS]
-        problems += _assessment_rules(frame, raw)
-        last = frame[c.SUBJECT_ID].map(withdrawal)
-        problems += _each(
-            c.ASSESSMENTS,
-            frame,
-            raw,
-            last.notna() & (frame[c.WEEK] > last),
-            c.WEEK,
-            lambda row: f"week <= withdrawal_week ({withdrawal[row[c.SUBJECT_ID]]})",
+        frame = frames[c.ASSESSMENTS][0]
+        problems += _relation(
+            "tjc", frames, c.ASSESSMENTS, frame[c.TJC68] < frame[c.TJC28], c.TJC28
         )
-        has_baseline = set(frame.loc[frame[c.WEEK] == c.BASELINE_WEEK, c.SUBJECT_ID])
-        problems += _each(
-            c.SUBJECTS,
-            subjects,
-            subjects_raw,
-            subjects[c.SUBJECT_ID].notna() & ~subjects[c.SUBJECT_ID].isin(has_baseline),
-            c.SUBJECT_ID,
-            lambda _: f"has a week {c.BASELINE_WEEK} visit in {c.ASSESSMENTS}",
+        problems += _relation(
+            "sjc", frames, c.ASSESSMENTS, frame[c.SJC66] < frame[c.SJC28], c.SJC28
         )
+        last = frame[c.SUBJECT_ID].map(_by_subject(subjects, c.WITHDRAWAL_WEEK))
+        after = last.notna() & (frame[c.WEEK] > last)
+        problems += _relation(
+            "withdrawal", frames, c.ASSESSMENTS, after, lambda row: last[row.name]
+        )
+        baseline = frame.loc[frame[c.WEEK] == c.BASELINE_WEEK, c.SUBJECT_ID]
+        ids = subjects[c.SUBJECT_ID]
+        problems += _relation("baseline", frames, c.SUBJECTS, ids.notna() & ~ids.isin(baseline))
     if c.ADVERSE_EVENTS in frames:
-        frame, raw = frames[c.ADVERSE_EVENTS]
-        safety = subjects.set_index(c.SUBJECT_ID)[c.SAFETY]
-        safety = safety[~safety.index.duplicated()]
-        problems += _each(
-            c.ADVERSE_EVENTS,
-            frame,
-            raw,
-            frame[c.SUBJECT_ID].map(safety).eq(False),
-            c.SUBJECT_ID,
-            lambda _: "subject is in the safety population",
-        )
-        problems += _each(
-            c.ADVERSE_EVENTS,
-            frame,
-            raw,
-            frame["end_day"] < frame["onset_day"],
-            "end_day",
-            lambda row: f"end_day >= onset_day ({row['onset_day']})",
-        )
+        frame = frames[c.ADVERSE_EVENTS][0]
+        unsafe = frame[c.SUBJECT_ID].map(_by_subject(subjects, c.SAFETY)).eq(False)
+        problems += _relation("safety", frames, c.ADVERSE_EVENTS, unsafe)
+        early = frame[c.AE_END_DAY] < frame[c.AE_ONSET_DAY]
+        problems += _relation("end_day", frames, c.ADVERSE_EVENTS, early, c.AE_ONSET_DAY)
     if c.EXPOSURE in frames:
-        frame, raw = frames[c.EXPOSURE]
-        problems += _each(
-            c.EXPOSURE,
-            frame,
-            raw,
-            frame[c.DOSES_RECEIVED] > frame[c.DOSES_PLANNED],
-            c.DOSES_RECEIVED,
-            lambda row: f"doses_received <= doses_planned ({row['doses_planned']})",
-        )
+        frame = frames[c.EXPOSURE][0]
+        excess = frame[c.DOSES_RECEIVED] > frame[c.DOSES_PLANNED]
+        problems += _relation("doses", frames, c.EXPOSURE, excess, c.DOSES_PLANNED)
     return problems
 
 
@@ -688,12 +682,16 @@ def contract_table() -> pd.DataFrame:
     Returns
     -------
     DataFrame : one row per file and column with ``file``, ``column``, ``type``, ``rule``
-        (the checks, ``; ``-joined, plus "may be empty" / "unique"), ``unit`` and ``description``.
+        (the column's checks, then the :data:`RELATIONS` reported on it, then "unique" and
+        "required" / "may be empty", ``; ``-joined), ``unit`` and ``description``.
     """
     rows = []
     for name, schema in SCHEMAS.items():
         for column, spec in schema.columns.items():
             rules = [check.error for check in spec.checks]
+            rules += [
+                rule for files, col, rule in RELATIONS.values() if name in files and col == column
+            ]
             if spec.unique:
                 rules.append("unique")
             rules.append("may be empty" if spec.nullable else "required")

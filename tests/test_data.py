@@ -345,5 +345,7 @@ def test_contract_table_lists_every_schema_column() -> None:
         "esr_mm_h > 0; may be empty",
         "mm/h",
     )
+    tjc68 = table[(table["file"] == c.ASSESSMENTS) & (table["column"] == c.TJC68)].iloc[0]
+    assert tjc68["rule"] == "0 <= tjc68 <= 68; tjc68 >= tjc28; may be empty"
     for measure in (*c.ASSESSMENT_MEASURES, *c.LAB_MEASURES, *c.IMMUNOLOGY_MEASURES):
         assert measure in set(table["column"])
