@@ -46,7 +46,7 @@ SIDEBAR_LINKS = "nav.bd-docs-nav a.reference.internal"
 NOTICE = ".bd-header-announcement"
 SERIOUS = ("serious", "critical")
 # Elements allowed to be wider than a phone: they scroll inside their own box (_static/custom.css).
-OWN_SCROLL = "table, figure, .figure, .cell_output, .pst-scrollable-table-container"
+OWN_SCROLL = "table, figure, .figure, div.output, .pst-scrollable-table-container"
 
 WAIT_FOR_IMAGES = """async () => {
   const images = [...document.images];
