@@ -684,7 +684,7 @@ def plot_tipping_point(tp: TippingPoint, index: str) -> Figure:
     colour = figures.ARM_PALETTE[c.ARM_LDIL2]
     grid = tp.grid
     name = index.upper()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 3.6))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 3.8))
     left.fill_between(grid["delta"], grid["ci_low"], grid["ci_high"], color=colour, alpha=0.25)
     left.plot(grid["delta"], grid["estimate"], color=colour, label="Pooled difference (95% CI)")
     left.axhline(0, color="0.3", lw=0.8)
@@ -696,7 +696,7 @@ def plot_tipping_point(tp: TippingPoint, index: str) -> Figure:
     for ax in (left, right):
         if tp.tipping_delta is not None:
             ax.axvline(tp.tipping_delta, color="0.3", ls="--", lw=1, label="Tipping point")
-        ax.set_xlabel(f"Shift added to imputed Ld-IL2 {name} change (points)")
+        ax.set_xlabel(f"Shift added to imputed Ld-IL2\n{name} change (points)")
         ax.legend(fontsize=8, frameon=False)
     fig.tight_layout()
     plt.close(fig)
