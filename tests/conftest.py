@@ -42,6 +42,17 @@ def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def itt_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ITT edition (``-p population=itt``) built once per session from the shipped data;
+    returns the output folder (``html/`` and ``report.json``)."""
+    out = tmp_path_factory.mktemp("itt")
+    result = run_build("-p", "population=itt", "--out", str(out))
+    if result.returncode != 0:
+        pytest.fail(f"the ITT edition does not build:\n{result.stdout}\n{result.stderr}")
+    return out
+
+
 @pytest.fixture
 def execute(tmp_path: Path) -> Callable[..., ExecutedChapter]:
     """Run one chapter of the book through papermill as the build does.
