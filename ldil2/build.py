@@ -55,6 +55,9 @@ FRONT_MATTER_KEY = "ldil2"
 READS_KEY = "reads"
 # Files of a release that every chapter reads whatever it declares (ldil2.data.load reads them).
 ALWAYS_READ = (contract.SUBJECTS, contract.METADATA, contract.PUBLISHED)
+# A chapter that declares this in ``ldil2: reads:`` reads the committed release snapshots
+# (``releases/*.json`` of the book root, ldil2.releases): they join its cache key.
+SNAPSHOTS_READ = "releases/"
 DOWNLOADS_DIR = "_downloads_extra"
 SITE_KEY_FILE = ".site-key"
 SIMULATED_NOTICE = (
@@ -125,7 +128,7 @@ def chapter_reads(nb: nbformat.NotebookNode, md_path: Path) -> tuple[str, ...]:
     BuildError : the declaration is missing or names a file outside the data contract
     """
     declared = nb.metadata.get(FRONT_MATTER_KEY, {}).get(READS_KEY)
-    known = (*contract.RELEASE_TABLES, contract.METADATA, contract.PUBLISHED)
+    known = (*contract.RELEASE_TABLES, contract.METADATA, contract.PUBLISHED, SNAPSHOTS_READ)
     if not isinstance(declared, list):
         raise BuildError(f"{md_path}: front matter needs '{FRONT_MATTER_KEY}: {READS_KEY}: [...]'")
     unknown = [name for name in declared if name not in known]
@@ -292,7 +295,8 @@ def chapter_key(
     The chapter source, the resolved parameters (JSON, sorted keys; ``data_dir`` left out: the
     data files count by their bytes, wherever they are), every file of the ``ldil2``
     package (relative path and bytes), ``requirements.txt`` of the book root, the data files the
-    chapter declares plus those every load reads (subjects.csv, metadata.yml, published.csv).
+    chapter declares plus those every load reads (subjects.csv, metadata.yml, published.csv),
+    and the release snapshots ``releases/*.json`` when the chapter declares ``releases/``.
     """
     digest = hashlib.sha256()
     digest.update(md_path.read_bytes())
@@ -302,8 +306,10 @@ def chapter_key(
         digest.update(f"\0pkg:{path.relative_to(PACKAGE_DIR).as_posix()}\0".encode())
         digest.update(path.read_bytes())
     _hash_files(digest, "pins", [root / REQUIREMENTS_FILE])
-    data_files = sorted(set(reads) | set(ALWAYS_READ))
+    data_files = sorted((set(reads) | set(ALWAYS_READ)) - {SNAPSHOTS_READ})
     _hash_files(digest, "data", [data_dir / name for name in data_files])
+    if SNAPSHOTS_READ in reads:
+        _hash_files(digest, "snapshot", sorted((root / SNAPSHOTS_READ).glob("*.json")))
     return digest.hexdigest()
 
 

@@ -206,3 +206,21 @@ def test_edition_values_leave_out_the_changes_chapter(tmp_path):
     kept = _notebook(tmp_path / "primary.ipynb", {"x": 1})
     left_out = _notebook(tmp_path / "changes.ipynb", {"changes_count": 3})
     assert releases.edition_values([kept, left_out]) == {"primary:x": 1}
+
+
+def test_chapter_key_of_a_chapter_reading_snapshots_follows_them(tmp_path):
+    # ldil2.build: a chapter declaring "releases/" re-executes when a snapshot changes
+    from ldil2 import build
+
+    root = tmp_path / "book"
+    (root / "releases").mkdir(parents=True)
+    (root / "requirements.txt").write_text("pins\n")
+    md = root / "changes.md"
+    md.write_text("source\n")
+    snapshot = releases.write_snapshot({"a:x": 1}, "1", root / "releases")
+    reads = ("subjects.csv", build.SNAPSHOTS_READ)
+    before = build.chapter_key(md, {}, tmp_path / "data", reads, root)
+    unaware = build.chapter_key(md, {}, tmp_path / "data", ("subjects.csv",), root)
+    snapshot.write_text(snapshot.read_text().replace('"a:x": 1', '"a:x": 2'))
+    assert build.chapter_key(md, {}, tmp_path / "data", reads, root) != before
+    assert build.chapter_key(md, {}, tmp_path / "data", ("subjects.csv",), root) == unaware
