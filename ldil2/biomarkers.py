@@ -454,21 +454,20 @@ def fit_marker_roc(frame: pd.DataFrame, marker: str, arm: str, direction: str) -
 
 def plot_roc(results: list[RocResult]) -> Figure:
     """ROC curves of baseline markers for response, one line per marker, chance diagonal."""
-    fig, ax = plt.subplots(figsize=(4.8, 4.5))
+    fig, ax = plt.subplots(figsize=(5.5, 6.0))
     ax.plot([0, 1], [0, 1], color="0.6", ls="--", lw=0.8, label="Chance (AUC 0.50)")
     for result, colour in zip(results, MARKER_COLOURS, strict=False):
         word = "low" if result.direction == "lower" else "high"
-        ax.step(
+        ax.plot(
             result.fpr,
             result.tpr,
-            where="post",
             color=colour,
             label=f"{word} {MARKER_LABELS[result.marker]}: {result.text}",
         )
     ax.set_xlabel("1 - specificity (false-positive fraction)")
     ax.set_ylabel("Sensitivity (true-positive fraction)")
     ax.set_aspect("equal")
-    ax.legend(loc="lower right", fontsize="small")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), fontsize="small", frameon=False)
     fig.tight_layout()
     return fig
 
@@ -561,7 +560,7 @@ def change_result(ch: Any) -> efficacy.Result:
             row[f"{c.ARM_LABELS[arm]}: median change (IQR)"] = _median_iqr(
                 line[f"median_{arm}"], line[f"q1_{arm}"], line[f"q3_{arm}"], line[f"n_{arm}"]
             )
-        row["Rank-sum P"] = format_p(line["p"]).removeprefix("P = ")
+        row["Rank-sum P"] = format_p(line["p"]).removeprefix("P = ").removeprefix("P ")
         rows.append(row)
     note = efficacy.footnote(
         ch,

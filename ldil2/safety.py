@@ -26,19 +26,22 @@ from ldil2 import efficacy, figures, stats, tables
 #        absolute lymphocytes 1.0-4.8 x10^9/L, platelets 150-450 x10^9/L,
 #        haemoglobin men 140-175 g/L, women 123-153 g/L.
 #        https://ecampusontario.pressbooks.pub/clinicalcases/back-matter/laboratory-tests-reference-ranges
-#   Chemistry: "Laboratory Reference Ranges in Healthy Adults" (medicine-21.com, 2024):
-#        ALT 10-40 U/L, AST 10-40 U/L, creatinine 0.8-1.3 mg/dL (x 88.42 = 70.7-114.9 umol/L).
+#   ALT, AST: "Laboratory Reference Ranges in Healthy Adults" (medicine-21.com, 2024):
+#        ALT 10-40 U/L, AST 10-40 U/L.
 #        https://medicine-21.com/physicians/2024/05/12/laboratory-reference-ranges-in-healthy-adults
+#   Creatinine: "Normal Laboratory Test Ranges for Adults" (smrtx.com): men 0.6-1.2 mg/dL,
+#        women 0.5-1.1 mg/dL; x 88.42 umol/L per mg/dL = men 53.1-106.1, women 44.2-97.3 umol/L.
+#        https://smrtx.com/_Lower-and-Higher-ranges-of-lab-tests-for-adults-normal.html
 # With the real trial data these are replaced by the trial laboratory's own ranges.
 # ---------------------------------------------------------------------------------------------
 LAB_REFERENCE_SOURCE = (
     "Adult reference ranges: complete blood count from the eCampusOntario 'Clinical Cases' "
-    "laboratory reference table; ALT, AST and creatinine from the medicine-21 'Laboratory "
-    "Reference Ranges in Healthy Adults' table (creatinine 0.8-1.3 mg/dL converted with "
-    "1 mg/dL = 88.42 µmol/L)"
+    "laboratory reference table; ALT and AST from the medicine-21 'Laboratory Reference Ranges "
+    "in Healthy Adults' table; creatinine from the smrtx 'Normal Laboratory Test Ranges for "
+    "Adults' table (mg/dL converted with 1 mg/dL = 88.42 µmol/L)"
 )
-# measure -> {sex code or "all": (lower limit, upper limit)}; a value is abnormal when it lies
-# strictly outside [lower, upper].
+MG_DL_TO_UMOL_L_CREATININE = 88.42
+# measure -> {sex code or "all": (lower limit, upper limit)}, in the unit of labs.csv.
 LAB_REFERENCE_RANGES: dict[str, dict[str, tuple[float, float]]] = {
     "wbc_10e9_l": {"all": (4.5, 11.0)},
     "neutrophils_10e9_l": {"all": (1.8, 7.8)},
@@ -47,7 +50,16 @@ LAB_REFERENCE_RANGES: dict[str, dict[str, tuple[float, float]]] = {
     "platelets_10e9_l": {"all": (150.0, 450.0)},
     "alt_u_l": {"all": (10.0, 40.0)},
     "ast_u_l": {"all": (10.0, 40.0)},
-    "creatinine_umol_l": {"all": (70.7, 114.9)},
+    "creatinine_umol_l": {
+        "M": (
+            round(0.6 * MG_DL_TO_UMOL_L_CREATININE, 1),
+            round(1.2 * MG_DL_TO_UMOL_L_CREATININE, 1),
+        ),
+        "F": (
+            round(0.5 * MG_DL_TO_UMOL_L_CREATININE, 1),
+            round(1.1 * MG_DL_TO_UMOL_L_CREATININE, 1),
+        ),
+    },
 }
 LAB_LABELS: dict[str, str] = {
     "wbc_10e9_l": "White blood cells (×10⁹/L)",
@@ -59,6 +71,12 @@ LAB_LABELS: dict[str, str] = {
     "ast_u_l": "AST (U/L)",
     "creatinine_umol_l": "Creatinine (µmol/L)",
 }
+# Liver enzymes and creatinine are abnormal only above the upper limit: a low value carries no
+# safety signal (drug-induced liver or kidney injury raises them). Blood counts are abnormal on
+# either side of the range.
+LAB_HIGH_ONLY: tuple[str, ...] = ("alt_u_l", "ast_u_l", "creatinine_umol_l")
+
+FOLLOW_UP = f"weeks {c.BASELINE_WEEK}-{c.LAST_WEEK}"  # the period every safety table covers
 
 # Rows of the AE overview table; the event-level rule of each is in _overview_flags.
 OVERVIEW_ROWS: tuple[str, ...] = (
@@ -251,7 +269,9 @@ def make_ae_terms_table(release: Any) -> tables.HtmlTable:
         "recorded event counts as without."
     )
     return tables.HtmlTable(
-        base.caption + ", weeks 0-24",
+        tables.population_caption(
+            f"Adverse events by system organ class and preferred term, {FOLLOW_UP}", c.SAFETY, n
+        ),
         (*base.header, "Risk difference, percentage points (95% CI)"),
         ((*base.rows[0], ""), *rows),
         (base.footnote[0], note, *base.footnote[1:]),
@@ -302,7 +322,7 @@ def plot_courses(
     frame: pd.DataFrame,
     measures: dict[str, str],
     shade_weeks: list[tuple[float, float]] | None = None,
-    reference: dict[str, tuple[float, float]] | None = None,
+    reference: dict[str, tuple[float, ...]] | None = None,
     ncols: int = 2,
 ) -> Figure:
     """Mean (95% CI) of several measures over weeks, one panel per measure, one line per arm.
@@ -312,7 +332,7 @@ def plot_courses(
     frame : one row per participant and visit (arm, week and the measure columns)
     measures : column -> axis label with its unit
     shade_weeks : (start, end) week spans drawn as grey bands (e.g. the dosing cycles)
-    reference : column -> (lower, upper) drawn as dashed lines (a reference range)
+    reference : column -> limits drawn as dashed lines (a reference range)
     ncols : panels per row
 
     Returns
@@ -368,16 +388,22 @@ def with_arm(subjects: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
 def plot_labs(subjects: pd.DataFrame, labs: pd.DataFrame) -> Figure:
     """Safety laboratory values over time by arm: mean (95% CI), safety population.
 
-    Reference limits are drawn as dashed lines for measures with one range for both sexes.
+    Reference limits are drawn as dashed lines for measures with one range for both sexes (the
+    upper limit only for LAB_HIGH_ONLY measures).
     """
-    ranges = {m: r["all"] for m, r in LAB_REFERENCE_RANGES.items() if "all" in r}
+    ranges = {
+        m: r["all"][1:] if m in LAB_HIGH_ONLY else r["all"]
+        for m, r in LAB_REFERENCE_RANGES.items()
+        if "all" in r
+    }
     return plot_courses(
         with_arm(subjects, labs), LAB_LABELS, shade_weeks=dosing_windows_weeks(), reference=ranges
     )
 
 
 def lab_abnormal(values: pd.Series, sex: pd.Series, measure: str) -> pd.Series:
-    """Whether each value lies outside the measure's reference range (strictly).
+    """Whether each value is abnormal: outside the reference range (limits are normal), or for
+    LAB_HIGH_ONLY measures above the upper limit.
 
     Parameters
     ----------
@@ -387,7 +413,8 @@ def lab_abnormal(values: pd.Series, sex: pd.Series, measure: str) -> pd.Series:
 
     Returns
     -------
-    Series : nullable boolean, True when value < lower or value > upper, <NA> when missing
+    Series : nullable boolean, True when value < lower (not for LAB_HIGH_ONLY) or
+        value > upper, <NA> when missing
 
     Raises
     ------
@@ -400,7 +427,8 @@ def lab_abnormal(values: pd.Series, sex: pd.Series, measure: str) -> pd.Series:
         raise KeyError(f"{measure}: no reference range for sex {unknown}")
     low = keys.map(lambda k: ranges[k][0]).astype("float64")
     high = keys.map(lambda k: ranges[k][1]).astype("float64")
-    out = ((values < low) | (values > high)).astype("boolean")
+    below = values < low if measure not in LAB_HIGH_ONLY else pd.Series(False, index=values.index)
+    out = (below | (values > high)).astype("boolean")
     return out.mask(values.isna())
 
 
@@ -536,7 +564,7 @@ def ae_overview_result(ch: Any) -> efficacy.Result:
         values=values,
         tables={
             "safety_overview_table": efficacy.html_table(
-                pd.DataFrame(rows), _caption(ch, "Adverse events, weeks 0-24"), note
+                pd.DataFrame(rows), _caption(ch, f"Adverse events, {FOLLOW_UP}"), note
             )
         },
     )
@@ -566,7 +594,7 @@ def ae_onset_result(ch: Any) -> efficacy.Result:
     dosing_days = sum(end - start + 1 for start, end in dosing_windows_days())
     follow_up_days = 7 * c.LAST_WEEK
     values["safety_dosing_share"] = (
-        f"{dosing_days} of {follow_up_days} ({100 * dosing_days / follow_up_days:.0f}%)"
+        f"{dosing_days} of {follow_up_days} days ({100 * dosing_days / follow_up_days:.0f}%)"
     )
     fig = plot_ae_onset(ch.release.subjects, ch.release.adverse_events)
     plt.close(fig)
@@ -592,13 +620,15 @@ def labs_result(ch: Any) -> efficacy.Result:
                 f"{'' if sex == 'all' else ('women ' if sex == 'F' else 'men ')}{lo:g}-{hi:g}"
                 for sex, (lo, hi) in LAB_REFERENCE_RANGES[m].items()
             ),
+            "Abnormal when": "above the upper limit" if m in LAB_HIGH_ONLY else "outside the range",
         }
         for m in c.LAB_MEASURES
     ]
     weeks = sorted(int(w) for w in ch.release.labs[c.WEEK].dropna().unique())
     shift_note = efficacy.footnote(
         ch,
-        "Normal = within the reference range (limits included), abnormal = below or above it. "
+        "Normal = within the reference range (limits included); abnormal = below or above it "
+        "for blood counts, above the upper limit for ALT, AST and creatinine. "
         "Worst post-baseline value: abnormal if any value after week 0 is abnormal. "
         "Missing-data rule: participants without a baseline or without any post-baseline "
         f"value of a measure are not counted for it. {LAB_REFERENCE_SOURCE}.",
@@ -611,7 +641,7 @@ def labs_result(ch: Any) -> efficacy.Result:
         tables={
             "safety_shift_table": efficacy.html_table(
                 pd.DataFrame(rows),
-                _caption(ch, "Laboratory shift from baseline to the worst value, weeks 0-24"),
+                _caption(ch, f"Laboratory shift from baseline to the worst value, {FOLLOW_UP}"),
                 shift_note,
             ),
             "safety_ranges_table": efficacy.html_table(

@@ -180,6 +180,12 @@ def test_lab_abnormal_uses_sex_specific_haemoglobin_and_strict_limits():
     # 130 g/L is within 123-153 for women, below 140 for men; 140 is the lower limit itself
     assert flags.tolist()[:3] == [False, True, False]
     assert flags.isna().tolist() == [False, False, False, True]
+    # ALT is abnormal only above its upper limit of 40 U/L: 5 is low but not abnormal
+    alt = safety.lab_abnormal(pd.Series([5.0, 40.0, 41.0]), pd.Series(["F"] * 3), "alt_u_l")
+    assert alt.tolist() == [False, False, True]
+    # creatinine, women 0.5-1.1 mg/dL x 88.42 = 44.2-97.3 umol/L; men 1.2 x 88.42 = 106.1
+    creat = safety.lab_abnormal(pd.Series([98.0, 98.0]), pd.Series(["F", "M"]), "creatinine_umol_l")
+    assert creat.tolist() == [True, False]
     with pytest.raises(KeyError, match="hemoglobin_g_l"):
         safety.lab_abnormal(values, pd.Series(["X"] * 4), "hemoglobin_g_l")
 
