@@ -315,3 +315,20 @@ def test_newcombe_interval_contains_difference_and_stays_in_range(first, second)
     d = stats.newcombe_difference(*first, *second)
     assert -1 - 1e-12 <= d.ci_low <= d.estimate + 1e-12
     assert d.estimate - 1e-12 <= d.ci_high <= 1 + 1e-12
+
+
+def test_mean_by_visit_t_interval_matches_scipy(toy):
+    means = stats.mean_by_visit(toy, "chg_cdai").set_index([c.ARM, c.WEEK])
+    values = toy[(toy[c.ARM] == c.ARM_LDIL2) & (toy[c.WEEK] == 12)]["chg_cdai"]
+    low, high = scipy.stats.t.interval(
+        0.95, len(values) - 1, loc=values.mean(), scale=scipy.stats.sem(values)
+    )
+    row = means.loc[(c.ARM_LDIL2, 12)]
+    assert row["n"] == 20
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high))
+
+
+def test_mean_by_visit_single_value_has_no_interval():
+    frame = pd.DataFrame({c.SUBJECT_ID: ["A"], c.ARM: [c.ARM_LDIL2], c.WEEK: [4], "x": [1.0]})
+    row = stats.mean_by_visit(frame, "x").iloc[0]
+    assert row["mean"] == 1.0 and np.isnan(row["ci_low"])

@@ -133,3 +133,28 @@ def test_ae_table_counts_participants_and_events_sorted_and_escaped():
     html = table.to_html()
     assert "&lt;b&gt;Skin&lt;/b&gt;" in html and "Rash &amp; itch" in html
     assert "<b>" not in html
+
+
+def test_endpoint_table_states_the_across_visit_model():
+    frame = pd.DataFrame(
+        {
+            c.SUBJECT_ID: ["A1", "A2", "P1", "P2"],
+            c.ARM: [c.ARM_LDIL2, c.ARM_LDIL2, c.ARM_PLACEBO, c.ARM_PLACEBO],
+            c.WEEK: 24,
+            "acr20": pd.array([True, False, False, True], dtype="boolean"),
+            c.ITT: True,
+        }
+    )
+    across = stats.LongitudinalResult(
+        estimate=2.5, ci_low=1.1, ci_high=5.7, p_value=0.0142, measure="odds ratio",
+        per_visit=pd.DataFrame(), n_subjects={c.ARM_LDIL2: 2, c.ARM_PLACEBO: 2},
+        n_observations=4, weeks=(24,), description="Logistic GEE.",
+    )  # fmt: skip
+    comparison = stats.response_by_arm(frame, "acr20", 24, "itt", imputation="nri")
+    table = tables.make_endpoint_table([comparison], across=across)
+    assert table.caption.startswith("ACR20 at week 24, intention-to-treat population")
+    assert (
+        "Across visits: odds ratio 2.50 (95% CI 1.10 to 5.70), P = 0.014. Logistic GEE."
+        in table.footnote
+    )
+    assert any("non-responder imputation" in note for note in table.footnote)
