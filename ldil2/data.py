@@ -396,7 +396,12 @@ _TYPE_RULE = {INTEGER: "an integer", FLOAT: "a number", BOOLEAN: "true or false"
 def _read_csv(path: Path, schema: pa.DataFrameSchema) -> tuple[pd.DataFrame, pd.DataFrame, list]:
     """Read ``path`` as text and convert it; return (typed frame, raw text frame, problems)."""
     name = path.name
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"
+        problem = Problem(name, None, None, f"({first_line})", "a UTF-8 CSV file with a header row")
+        return _empty_frame(schema), _empty_frame(schema).astype(str), [problem]
     problems: list[Problem] = []
     typed = {}
     for column, spec in schema.columns.items():
@@ -639,8 +644,14 @@ def load(data_dir: str | Path, tables: Iterable[str] | None = None) -> Release:
     metadata: Any = {}
     meta_path = data_dir / c.METADATA
     if meta_path.is_file():
-        metadata = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
-        problems += _metadata_problems(metadata)
+        try:
+            metadata = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, yaml.YAMLError) as error:
+            first_line = str(error).strip().splitlines()[0]
+            problems.append(Problem(c.METADATA, None, None, f"({first_line})", "valid UTF-8 YAML"))
+            metadata = {}
+        else:
+            problems += _metadata_problems(metadata)
     else:
         problems.append(Problem(c.METADATA, None, None, "(missing)", "file present"))
     published = _empty_frame(SCHEMAS[c.PUBLISHED])

@@ -267,6 +267,18 @@ def test_missing_file(release_dir: Path) -> None:
     assert problems_of(release_dir) == [f'{c.LABS}: (missing) violates "file present"']
 
 
+def test_unreadable_files(release_dir: Path) -> None:
+    (release_dir / c.LABS).write_text("")
+    (release_dir / c.EXPOSURE).write_bytes(b"subject_id,cycle\n\xff\xfe,1\n")
+    (release_dir / c.METADATA).write_text("version: [unclosed\n")
+    problems = problems_of(release_dir)
+    assert [p.split(":")[0] for p in problems] == [c.LABS, c.EXPOSURE, c.METADATA]
+    csv_rule = 'violates "a UTF-8 CSV file with a header row"'
+    assert problems[0] == f"{c.LABS}: (No columns to parse from file) {csv_rule}"
+    assert problems[1].endswith(csv_rule)
+    assert problems[2].endswith('violates "valid UTF-8 YAML"')
+
+
 def test_missing_column(release_dir: Path) -> None:
     testing.drop_column(release_dir, c.ASSESSMENTS, c.CRP)
     assert problems_of(release_dir) == [
