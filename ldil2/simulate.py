@@ -116,7 +116,6 @@ class _Scenario:
     """Attribute access to a scenario's assumption values."""
 
     def __init__(self, scenario: dict[str, Any]):
-        self.raw = scenario
         self.targets = {name: entry["value"] for name, entry in scenario["targets"].items()}
         self.a = {name: entry["value"] for name, entry in scenario["assumptions"].items()}
 
@@ -531,9 +530,27 @@ def _adverse_events(rng: np.random.Generator, s: _Scenario, subjects: pd.DataFra
 def simulate(
     scenario: dict[str, Any], seed: int | None = None, per_arm: int | None = None
 ) -> dict[str, Any]:
-    """Draw a release: ``{file name: DataFrame}`` for every contract CSV, plus ``metadata.yml``
-    as a dict. ``seed`` defaults to the scenario's ``release.seed``; ``per_arm`` scales every
-    published count proportionally (scale tests)."""
+    """Draw a simulated data release.
+
+    Parameters
+    ----------
+    scenario : a scenario as read by :func:`load_scenario` (``release``, ``targets``,
+        ``assumptions``)
+    seed : seed of ``numpy.random.default_rng``; default the scenario's ``release.seed``
+    per_arm : participants per arm (scale tests); withdrawals and ACR20 responder targets are
+        scaled in proportion and rounded. Default: the published arm sizes (23 and 24).
+
+    Returns
+    -------
+    dict : ``{file name: DataFrame}`` for every CSV of the contract (contract column names, the
+        values before text formatting) and ``metadata.yml`` as a dict (title, version, data_cut,
+        ``provenance: simulated``, visit schedule, seed, scenario file name).
+
+    Notes
+    -----
+    Deterministic: the same scenario, seed and size give the same frames. The model is
+    described in the module docstring; only raw components are drawn, never derived results.
+    """
     s = _Scenario(scenario)
     seed = int(scenario["release"]["seed"] if seed is None else seed)
     rng = np.random.default_rng(seed)
@@ -588,7 +605,13 @@ def _format(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_release(release: dict[str, Any], scenario_path: Path, out: Path) -> None:
-    """Write the tables, metadata.yml, a copy of the scenario and the published record."""
+    """Write a release drawn by :func:`simulate` to ``out``.
+
+    Every CSV is written with fixed decimals per column (:data:`DECIMALS`), ``true``/``false``
+    flags, empty cells for missing values and ``\\n`` line ends, so that the bytes depend only on
+    the values. ``metadata.yml`` is written in key order. The scenario file is copied as
+    ``scenario.yml`` and the ``published.csv`` next to it, if any, is copied too.
+    """
     out.mkdir(parents=True, exist_ok=True)
     for name in c.RELEASE_TABLES:
         _format(release[name]).to_csv(out / name, index=False, lineterminator="\n")
