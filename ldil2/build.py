@@ -257,13 +257,15 @@ def execute_chapter(
 
 
 def glued_values(nb: nbformat.NotebookNode) -> dict[str, str]:
-    """Every value a notebook glued (myst-nb ``glue``), as its ``text/plain`` representation."""
+    """Every value a notebook glued (myst-nb ``glue``), as its ``text/plain`` representation
+    (under the ``application/papermill.record/`` prefix when glued with ``display=False``)."""
     values = {}
     for cell in nb.cells:
         for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name is not None:
-                values[name] = output.get("data", {}).get("text/plain", "")
+            scrapbook = output.get("metadata", {}).get("scrapbook", {})
+            if "name" in scrapbook:
+                plain = scrapbook.get("mime_prefix", "") + "text/plain"
+                values[scrapbook["name"]] = output.get("data", {}).get(plain, "")
     return values
 
 

@@ -24,9 +24,6 @@ import yaml
 
 from ldil2 import contract as c
 
-GLUE_PREFIX = "application/papermill.record/"
-"""MIME prefix myst-nb gives a value glued with ``display=False`` (myst_nb.ext.glue)."""
-
 SNAPSHOT_FORMAT = 1
 
 Scalar = str | int | float | bool
@@ -41,31 +38,16 @@ def glued_values(notebook: Path) -> dict[str, Scalar]:
 
     Returns
     -------
-    dict : glue name -> value. A glued output carries ``metadata.scrapbook.name`` and its
-        ``text/plain`` repr (with the ``application/papermill.record/`` prefix when glued with
-        ``display=False``); the repr of a plain Python ``str``/``int``/``float``/``bool`` is read
-        back with ``ast.literal_eval``. Figures and rich objects (whose repr is not a literal) are
-        not values and are left out; tables' numbers are glued separately as scalars.
-
-    Raises
-    ------
-    ValueError : a glue name used twice in the notebook (names the notebook and the name)
+    dict : glue name -> value. The ``text/plain`` repr of each glued output
+        (:func:`ldil2.build.glued_values`) of a plain Python ``str``/``int``/``float``/``bool`` is
+        read back with ``ast.literal_eval``. Figures and rich objects (whose repr is not a
+        literal) are not values and are left out; tables' numbers are glued separately.
     """
-    nb = nbformat.read(notebook, as_version=4)
-    values: dict[str, Scalar] = {}
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            meta = output.get("metadata", {}).get("scrapbook")
-            if not meta:
-                continue
-            name = meta["name"]
-            if name in values:
-                raise ValueError(f"{notebook}: glue name {name!r} is used twice")
-            text = output.get("data", {}).get(meta.get("mime_prefix", "") + "text/plain")
-            value = _literal(text)
-            if value is not None:
-                values[name] = value
-    return values
+    from ldil2.build import glued_values as glued_text
+
+    texts = glued_text(nbformat.read(notebook, as_version=4))
+    values = {name: _literal(text) for name, text in texts.items()}
+    return {name: value for name, value in values.items() if value is not None}
 
 
 def _literal(text: str | None) -> Scalar | None:

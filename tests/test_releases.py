@@ -7,7 +7,6 @@ from pathlib import Path
 
 import nbformat
 import pandas as pd
-import pytest
 from IPython.core.formatters import format_display_data
 
 from ldil2 import data, releases, testing
@@ -64,15 +63,6 @@ def test_glued_values_reads_displayed_glue(tmp_path):
     path = tmp_path / "d.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[cell]), path)
     assert releases.glued_values(path) == {"a": 1.5}
-
-
-def test_glued_values_rejects_a_name_glued_twice(tmp_path):
-    cell = nbformat.v4.new_code_cell("")
-    cell.outputs = [_glue_output("a", 1), _glue_output("a", 2)]
-    path = tmp_path / "twice.ipynb"
-    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), path)
-    with pytest.raises(ValueError, match="glue name 'a' is used twice"):
-        releases.glued_values(path)
 
 
 def test_version_key_orders_numerically():
