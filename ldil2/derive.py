@@ -234,15 +234,15 @@ def impute_nri(
     """Non-responder imputation of a binary endpoint at every scheduled post-baseline visit.
 
     Returns one row per subject (of `table`) and scheduled week with subject_id, week, arm, the
-    population flags and `endpoint` as a non-missing boolean: the observed value where observed,
+    population flags present in `table` and `endpoint` as a non-missing boolean: the observed value where observed,
     False (non-responder) where the visit is missing (withdrawn or not attended) or the response
     is missing. `weeks` defaults to `scheduled_weeks(release, table)`.
     """
     weeks = tuple(sorted(weeks)) if weeks is not None else scheduled_weeks(release, table)
-    keys = [c.SUBJECT_ID, c.ARM, *c.POPULATION_FLAGS]
-    subjects = table[keys].drop_duplicates(c.SUBJECT_ID)
+    flags = [flag for flag in c.POPULATION_FLAGS if flag in table.columns]
+    subjects = table[[c.SUBJECT_ID, c.ARM, *flags]].drop_duplicates(c.SUBJECT_ID)
     grid = subjects.merge(pd.DataFrame({c.WEEK: weeks}), how="cross")
     observed = table[[c.SUBJECT_ID, c.WEEK, endpoint]].astype({c.WEEK: int})
     grid = grid.merge(observed, on=[c.SUBJECT_ID, c.WEEK], how="left", validate="1:1")
     grid[endpoint] = grid[endpoint].astype("boolean").fillna(False)
-    return grid[[c.SUBJECT_ID, c.WEEK, c.ARM, *c.POPULATION_FLAGS, endpoint]]
+    return grid[[c.SUBJECT_ID, c.WEEK, c.ARM, *flags, endpoint]]
