@@ -234,9 +234,9 @@ def impute_nri(
     """Non-responder imputation of a binary endpoint at every scheduled post-baseline visit.
 
     Returns one row per subject (of `table`) and scheduled week with subject_id, week, arm, the
-    population flags present in `table` and `endpoint` as a non-missing boolean: the observed value where observed,
-    False (non-responder) where the visit is missing (withdrawn or not attended) or the response
-    is missing. `weeks` defaults to `scheduled_weeks(release, table)`.
+    population flags present in `table` and `endpoint` as a non-missing boolean: the observed
+    value where observed, False (non-responder) where the visit is missing (withdrawn or not
+    attended) or the response is missing. `weeks` defaults to `scheduled_weeks(release, table)`.
     """
     weeks = tuple(sorted(weeks)) if weeks is not None else scheduled_weeks(release, table)
     flags = [flag for flag in c.POPULATION_FLAGS if flag in table.columns]
