@@ -393,15 +393,18 @@ def _convert(raw: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray]:
 _TYPE_RULE = {INTEGER: "an integer", FLOAT: "a number", BOOLEAN: "true or false"}
 
 
-def _read_csv(path: Path, schema: pa.DataFrameSchema) -> tuple[pd.DataFrame, pd.DataFrame, list]:
-    """Read ``path`` as text and convert it; return (typed frame, raw text frame, problems)."""
+def _read_csv(
+    path: Path, schema: pa.DataFrameSchema
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[Problem]]:
+    """Read ``path`` as text and convert it; return (typed frame, raw text frame, problems).
+    An unreadable file gives no frames and one problem."""
     name = path.name
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"
         problem = Problem(name, None, None, f"({first_line})", "a UTF-8 CSV file with a header row")
-        return _empty_frame(schema), _empty_frame(schema).astype(str), [problem]
+        return None, None, [problem]
     problems: list[Problem] = []
     typed = {}
     for column, spec in schema.columns.items():
@@ -637,8 +640,10 @@ def load(data_dir: str | Path, tables: Iterable[str] | None = None) -> Release:
             problems.append(Problem(name, None, None, "(missing)", "file present"))
             continue
         frame, raw, found = _read_csv(path, SCHEMAS[name])
-        problems += found + _schema_problems(name, frame, raw, SCHEMAS[name])
-        frames[name] = (frame, raw)
+        problems += found
+        if frame is not None:
+            problems += _schema_problems(name, frame, raw, SCHEMAS[name])
+            frames[name] = (frame, raw)
     if c.SUBJECTS in frames:
         problems += _cross_file_rules(frames)
     metadata: Any = {}
@@ -656,8 +661,11 @@ def load(data_dir: str | Path, tables: Iterable[str] | None = None) -> Release:
         problems.append(Problem(c.METADATA, None, None, "(missing)", "file present"))
     published = _empty_frame(SCHEMAS[c.PUBLISHED])
     if (data_dir / c.PUBLISHED).is_file():
-        published, raw, found = _read_csv(data_dir / c.PUBLISHED, SCHEMAS[c.PUBLISHED])
-        problems += found + _schema_problems(c.PUBLISHED, published, raw, SCHEMAS[c.PUBLISHED])
+        frame, raw, found = _read_csv(data_dir / c.PUBLISHED, SCHEMAS[c.PUBLISHED])
+        problems += found
+        if frame is not None:
+            problems += _schema_problems(c.PUBLISHED, frame, raw, SCHEMAS[c.PUBLISHED])
+            published = frame
     if problems:
         raise ReleaseError(sorted(problems, key=_problem_order))
     tables_out = {

@@ -279,6 +279,12 @@ def test_unreadable_files(release_dir: Path) -> None:
     assert problems[2].endswith('violates "valid UTF-8 YAML"')
 
 
+def test_unreadable_subjects_file_is_one_problem(release_dir: Path) -> None:
+    (release_dir / c.SUBJECTS).write_bytes(b"\xff\xfe\x00")
+    problems = problems_of(release_dir)
+    assert len(problems) == 1 and problems[0].startswith(f"{c.SUBJECTS}: (")
+
+
 def test_missing_column(release_dir: Path) -> None:
     testing.drop_column(release_dir, c.ASSESSMENTS, c.CRP)
     assert problems_of(release_dir) == [
