@@ -184,37 +184,38 @@ def plot_consort(subjects: pd.DataFrame) -> Figure:
     :func:`flow_counts`; reasons from :func:`withdrawal_reasons`.
     """
     counts = flow_counts(subjects)
-    fig, ax = plt.subplots(figsize=(9.0, 8.5))
+    fig, ax = plt.subplots(figsize=(8.0, 7.5))
     ax.set_axis_off()
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     box = {"boxstyle": "round,pad=0.5", "facecolor": "white", "edgecolor": "0.25"}
 
-    def draw(x: float, y: float, text: str) -> None:
-        ax.text(x, y, text, ha="center", va="center", fontsize=9, bbox=box, wrap=True)
+    def draw(x: float, y: float, text: str) -> Any:
+        return ax.text(x, y, text, ha="center", va="center", fontsize=11, bbox=box)
 
-    def arrow(x0: float, y0: float, x1: float, y1: float) -> None:
-        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops={"arrowstyle": "->"})
+    def arrow(upper: Any, lower: Any) -> None:
+        # patchA/patchB clip the arrow to the two boxes, whatever their heights
+        ax.annotate("", xy=lower.get_position(), xytext=upper.get_position(),
+                    arrowprops={"arrowstyle": "->", "patchA": upper.get_bbox_patch(),
+                                "patchB": lower.get_bbox_patch()})  # fmt: skip
 
-    total = int(counts.loc["randomized"].sum())
-    draw(0.5, 0.95, f"Randomized\nn = {total}")
-    levels = (0.80, 0.58, 0.36, 0.14)
+    top = draw(0.5, 0.95, f"Randomized\nn = {int(counts.loc['randomized'].sum())}")
     for x, arm in zip((0.25, 0.75), c.ARMS, strict=True):
         n = counts[arm]
-        arrow(0.5, 0.915, x, levels[0] + 0.05)
-        draw(x, levels[0], f"Allocated to {c.ARM_LABELS[arm]}\nn = {n['randomized']}\n"
-             f"Received at least one dose: n = {n['treated']}")  # fmt: skip
-        reasons = "\n".join(_mpl_text(line) for line in withdrawal_reasons(subjects, arm))
-        draw(x, levels[1], f"Withdrew before week 24: n = {n['withdrawn']}" + (
-            f"\n{reasons}" if reasons else ""))  # fmt: skip
-        draw(x, levels[2], f"Completed week 24\nn = {n['completed']}")
-        analysed = "\n".join(
-            f"{c.POPULATION_LABELS[p].capitalize()}: n = {n[f'analysed_{p}']}"
+        reasons = "".join(f"\n{_mpl_text(line)}" for line in withdrawal_reasons(subjects, arm))
+        analysed = "".join(
+            f"\n{c.POPULATION_LABELS[p].capitalize()}: n = {n[f'analysed_{p}']}"
             for p in c.POPULATIONS
         )
-        draw(x, levels[3], f"Analysed\n{analysed}")
-        for upper, lower in zip(levels[:-1], levels[1:], strict=True):
-            arrow(x, upper - 0.05, x, lower + 0.06)
+        boxes = [
+            draw(x, 0.78, f"Allocated to {c.ARM_LABELS[arm]}\nn = {n['randomized']}\n"
+                 f"Received at least one dose: n = {n['treated']}"),
+            draw(x, 0.56, f"Withdrew before week 24: n = {n['withdrawn']}{reasons}"),
+            draw(x, 0.34, f"Completed week 24\nn = {n['completed']}"),
+            draw(x, 0.12, f"Analysed{analysed}"),
+        ]  # fmt: skip
+        for upper, lower in zip([top, *boxes[:-1]], boxes, strict=True):
+            arrow(upper, lower)
     plt.close(fig)
     return fig
 
@@ -489,12 +490,12 @@ def outcome_definitions(ch: Any) -> Result:
     the docstring of the function that computes it (:func:`definition_text`; References)."""
     rows = []
     for outcome, func in definition_functions():
+        reference = docstring_sections(func).get("References", "")
         rows.append(
             {
                 "Outcome": outcome,
                 "Definition": definition_text(func),
-                "Reference": docstring_sections(func).get("References", ""),
-                "Computed by": f"{func.__module__}.{func.__name__}",
+                "Reference and code": f"{reference} Computed by {func.__module__}.{func.__name__}.",
             }
         )
     acr_joints = ch.params.get("acr_joints", "68/66")
@@ -751,6 +752,15 @@ CHANGE_UNITS: dict[str, tuple[str, int]] = {
 """Unit and decimals of each change-from-baseline table."""
 
 
+def mean_cell(row: Mapping[str, Any], digits: int = 1) -> str:
+    """'-12.3 (-15.0 to -9.6), n = 17' (table cell) for one row of
+    :func:`ldil2.stats.mean_by_visit`; no interval when n < 2."""
+    if not np.isfinite(row["ci_low"]):
+        return f"{row['mean']:.{digits}f}, n = {int(row['n'])}"
+    interval = interval_text(row["mean"], row["ci_low"], row["ci_high"], digits)
+    return f"{interval}, n = {int(row['n'])}"
+
+
 def change_table(ch: Any, index: str, means: pd.DataFrame, model: Any) -> tables.HtmlTable:
     """Mean change from baseline by arm and visit next to the mixed model's per-visit difference,
     with the across-visit effect as the last row (unit and decimals from :data:`CHANGE_UNITS`)."""
@@ -762,8 +772,8 @@ def change_table(ch: Any, index: str, means: pd.DataFrame, model: Any) -> tables
         row: dict[str, str] = {"Week": str(week)}
         for arm in c.ARMS:
             match = means[(means[c.ARM] == arm) & (means[c.WEEK] == week)]
-            row[f"{c.ARM_LABELS[arm]}: mean change (95% CI; n)"] = (
-                mean_text(match.iloc[0], digits) if len(match) else "-"
+            row[f"{c.ARM_LABELS[arm]}: mean change (95% CI), n"] = (
+                mean_cell(match.iloc[0], digits) if len(match) else "-"
             )
         if week in contrasts.index:
             v = contrasts.loc[week]

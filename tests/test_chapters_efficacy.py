@@ -3,12 +3,17 @@ data-contract chapters (executed through papermill and in the built book)."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from ldil2 import contract as c
 from ldil2 import efficacy
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def make_subjects() -> pd.DataFrame:
@@ -136,3 +141,239 @@ def test_every_outcome_definition_states_a_formula_or_threshold():
     for outcome, func in efficacy.definition_functions():
         # every definition names a number: a coefficient, a cut-off or a percentage
         assert any(ch.isdigit() for ch in efficacy.definition_text(func)), outcome
+
+
+# ---------------------------------------------------------------------------------------------
+# Endpoint helpers on small synthetic frames
+# ---------------------------------------------------------------------------------------------
+
+
+def make_analysis(week24: dict[str, list[bool | None]]) -> pd.DataFrame:
+    """Analysis rows at week 24 for `acr20` per arm (None = missing response), one subject each,
+    all per-protocol."""
+    rows = []
+    for arm, values in week24.items():
+        for i, value in enumerate(values):
+            rows.append({c.SUBJECT_ID: f"{arm}{i}", c.ARM: arm, c.WEEK: 24, "acr20": value})
+    table = pd.DataFrame(rows)
+    table["acr20"] = table["acr20"].astype("boolean")
+    for flag in c.POPULATION_FLAGS:
+        table[flag] = pd.array([True] * len(table), dtype="boolean")
+    return table
+
+
+def test_comparison_values_formats_counts_difference_and_p():
+    from ldil2 import stats
+
+    # ldil2 3/4 responders, placebo 1/4: 75.0% vs 25.0%, difference 50.0 points
+    table = make_analysis({c.ARM_LDIL2: [True, True, True, False],
+                           c.ARM_PLACEBO: [True, False, False, False, None]})  # fmt: skip
+    comparison = stats.response_by_arm(table, "acr20", 24, c.PER_PROTOCOL)
+    values = efficacy.comparison_values("acr20_w24", comparison)
+    assert values["acr20_w24_ldil2_pct"] == "75.0%"
+    assert values["acr20_w24_ldil2_nN"] == "3/4 (75.0%)"
+    # the missing response is left out of the placebo denominator (observed cases)
+    assert values["acr20_w24_placebo_nN"] == "1/4 (25.0%)"
+    assert values["acr20_w24_diff"].startswith("50.0 percentage points (95% CI ")
+    # scipy: fisher_exact([[3, 1], [1, 3]]) two-sided p = 0.486
+    assert values["acr20_w24_fisher"] == "P = 0.486"
+    assert all(type(v) is str for v in values.values())
+
+
+def test_with_eular_flags_keeps_missing_missing():
+    eular = pd.Categorical(
+        ["good", "moderate", "none", None], categories=["none", "moderate", "good"]
+    )
+    table = pd.DataFrame({"eular": eular})
+    flagged = efficacy.with_eular_flags(table)
+    assert flagged["eular_good"].tolist()[:3] == [True, False, False]
+    assert flagged["eular_any"].tolist()[:3] == [True, True, False]
+    assert flagged["eular_good"].isna().tolist() == [False, False, False, True]
+
+
+def test_eular_shares_and_table_count_each_category_per_arm_and_visit():
+    table = pd.DataFrame(
+        {
+            c.ARM: [c.ARM_LDIL2] * 3 + [c.ARM_PLACEBO] * 3,
+            c.WEEK: [0, 12, 12, 0, 12, 12],
+            "eular": ["none", "good", "moderate", None, "none", None],
+        }
+    )
+    shares = efficacy.eular_shares(table).set_index([c.ARM, c.WEEK, "eular"])
+    # ldil2 week 12: good 1 of 2 (50%); placebo week 12: none 1 of 1 (100%); baseline left out
+    assert shares.loc[(c.ARM_LDIL2, 12, "good"), "percent"] == 50.0
+    assert shares.loc[(c.ARM_PLACEBO, 12, "none"), "n"] == 1
+    assert shares.loc[(c.ARM_PLACEBO, 12, "good"), "total"] == 1
+    assert 0 not in shares.index.get_level_values(c.WEEK)
+    frame = efficacy.eular_table_frame(efficacy.eular_shares(table))
+    good = frame[frame["EULAR response"] == "Good"].iloc[0]
+    assert good[f"{c.ARM_LABELS[c.ARM_LDIL2]}, n/N (%)"] == "1/2 (50.0%)"
+    assert good[f"{c.ARM_LABELS[c.ARM_PLACEBO]}, n/N (%)"] == "0/1 (0.0%)"
+
+
+def test_plot_eular_stacked_bars_reach_100_percent():
+    table = pd.DataFrame(
+        {
+            c.ARM: [c.ARM_LDIL2] * 3 + [c.ARM_PLACEBO] * 2,
+            c.WEEK: [12] * 5,
+            "eular": ["good", "moderate", "none", "none", "good"],
+        }
+    )
+    fig = efficacy.plot_eular_stacked(efficacy.eular_shares(table))
+    for ax in fig.axes[: len(c.ARMS)]:
+        tops = [patch.get_y() + patch.get_height() for patch in ax.patches]
+        assert max(tops) == pytest.approx(100.0)
+        assert ax.get_xlabel() == "Week"
+    assert fig.axes[0].get_ylabel() == "Participants (%)"
+
+
+def test_format_statistic_as_published():
+    assert efficacy.format_statistic(70.588235, "percent") == "70.6%"
+    assert efficacy.format_statistic(17.0, "count") == "17"
+    assert efficacy.format_statistic(0.01746, "p_value") == "0.017"
+    assert efficacy.format_statistic(float("nan"), "p_value") == "not computable"
+
+
+def test_interval_and_mean_text():
+    assert efficacy.interval_text(-6.04, -11.39, -0.7) == "-6.0 (-11.4 to -0.7)"
+    assert efficacy.interval_text(3.456, 1.2, 9.61, 2) == "3.46 (1.20 to 9.61)"
+    row = {"mean": -16.2, "ci_low": -21.5, "ci_high": -10.9, "n": 17}
+    assert efficacy.mean_text(row) == "-16.2 (95% CI -21.5 to -10.9; n = 17)"
+    assert efficacy.mean_text({"mean": 2.0, "ci_low": np.nan, "ci_high": np.nan, "n": 1}) == (
+        "2.0 (n = 1)"
+    )
+
+
+def test_endpoint_labels_cover_every_reported_binary_endpoint():
+    for endpoint in efficacy.FOREST_ENDPOINTS:
+        assert endpoint in efficacy.ENDPOINT_LABELS
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapters executed through papermill on a small release, and in the built book
+# ---------------------------------------------------------------------------------------------
+
+CHAPTERS = ("methods", "participants", "primary", "secondary", "consort", "data_contract")
+
+
+@pytest.fixture(scope="module")
+def small_release(tmp_path_factory: pytest.TempPathFactory):
+    """Six participants per arm, one withdrawn per arm, about one visit in ten missed."""
+    from ldil2 import data, testing
+
+    path = testing.small_release(tmp_path_factory.mktemp("small"))
+    release = data.load(path)
+    # the release really has what the chapters must cope with
+    assert (~release.subjects[c.COMPLETED]).groupby(release.subjects[c.ARM]).sum().min() >= 1
+    scheduled = len(release.metadata[c.VISIT_SCHEDULE])
+    assert release.assessments.groupby(c.SUBJECT_ID).size().lt(scheduled).sum() > 0
+    return path
+
+
+def glued(notebook) -> dict[str, str]:
+    """Glued values of an executed notebook: name -> text/plain (display=False glue stores it
+    under the papermill.record mime prefix)."""
+    values = {}
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            record = output.get("metadata", {}).get("scrapbook")
+            if record:
+                key = next(k for k in output["data"] if k.endswith("text/plain"))
+                values[record["name"]] = output["data"][key]
+    return values
+
+
+def errors(notebook) -> list[str]:
+    """Error outputs and standard-error streams of an executed notebook."""
+    found = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error" or output.get("name") == "stderr":
+                found.append(str(output)[:300])
+    return found
+
+
+SMALL_RUNS = [(name, {}) for name in CHAPTERS] + [
+    ("primary", {"population": "itt", "imputation": "nri"}),
+    ("secondary", {"population": "itt", "imputation": "nri"}),
+]
+
+
+@pytest.mark.parametrize(("chapter", "overrides"), SMALL_RUNS)
+def test_chapter_executes_on_small_release_with_missing_visits(
+    execute, small_release, chapter, overrides
+):
+    executed = execute(chapter, overrides, data_dir=small_release)
+    values = glued(executed.notebook)
+    assert errors(executed.notebook) == []
+    assert values["release_version"] and values["population_label"]
+    population = overrides.get("population", c.PER_PROTOCOL)
+    assert c.POPULATION_LABELS[population] in values["population_label"]
+    # every glued figure is an image, every glued table an HTML table with caption and footnote
+    for cell in executed.notebook.cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name", "")
+            data = output.get("data", {})
+            if name.endswith("_fig"):
+                assert any(k.endswith("image/png") for k in data), name
+            if name.endswith("_table"):
+                page = next(v for k, v in data.items() if k.endswith("text/html"))
+                assert "<caption>" in page and "<tfoot>" in page, name
+
+
+PRIMARY_ABSTRACT = ("70.6%", "43.5%", "76.5%", "56.5%")
+"""The abstract's ACR20 percentages (weeks 12 and 24, Ld-IL2 then placebo)."""
+
+
+@pytest.mark.build
+def test_built_primary_page_shows_the_abstract_acr20_percentages(built_book):
+    page = (built_book / "html" / "chapters" / "primary.html").read_text(encoding="utf-8")
+    for percent in PRIMARY_ABSTRACT:
+        # glued into the prose from the computation, and in the published-vs-book table
+        assert page.count(percent) >= 2, percent
+    assert "12/17 (70.6%)" in page and "10/23 (43.5%)" in page
+
+
+FIGURES_AND_TABLES = {
+    "methods": (1, 8),
+    "participants": (1, 3),
+    "primary": (3, 6),
+    "secondary": (6, 7),
+    "consort": (0, 0),
+    "data_contract": (0, 1),
+}
+"""Figures and tables each chapter glues (see the chapter sources)."""
+
+
+@pytest.mark.build
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_built_chapter_has_figures_tables_and_no_error_output(built_book, chapter):
+    from ldil2 import data
+
+    page = (built_book / "html" / "chapters" / f"{chapter}.html").read_text(encoding="utf-8")
+    assert "Traceback" not in page and "output stderr" not in page and "output error" not in page
+    assert data.load(ROOT / "data", tables=[]).version in page
+    n_figures, n_tables = FIGURES_AND_TABLES[chapter]
+    assert page.count("<figure") == n_figures
+    assert page.count('class="ldil2-table"') == n_tables
+    for image in re.findall(r"<img [^>]*_images/[^>]*>", page):
+        assert re.search(r'alt="[^"]+"', image), image
+
+
+@pytest.mark.build
+def test_built_consort_checklist_links_resolve_to_sections(built_book):
+    html_dir = built_book / "html" / "chapters"
+    page = (html_dir / "consort.html").read_text(encoding="utf-8")
+    for label in ("participants-flow", "participants-baseline", "primary-acr20", "methods-missing"):
+        assert f"#{label}" in page, label
+        target = {"participants": "participants.html", "primary": "primary.html",
+                  "methods": "methods.html"}[label.split("-")[0]]  # fmt: skip
+        assert f'id="{label}"' in (html_dir / target).read_text(encoding="utf-8"), label
+
+
+def test_mean_cell_for_tables():
+    row = {"mean": -0.584, "ci_low": -0.961, "ci_high": -0.2, "n": 17}
+    assert efficacy.mean_cell(row, 2) == "-0.58 (-0.96 to -0.20), n = 17"
+    assert efficacy.mean_cell({"mean": 1.0, "ci_low": np.nan, "ci_high": np.nan, "n": 1}) == (
+        "1.0, n = 1"
+    )
