@@ -869,9 +869,11 @@ def published_vs_book(ch: Any) -> Result:
         "behind the p-values were not published (this book uses a logistic GEE for ACR20 and a "
         "mixed model for the CDAI and SDAI changes across all post-baseline visits).",
     )  # fmt: skip
+    title = caption(ch, "Published results and this book's values (published analyses)",
+                    population=c.PER_PROTOCOL)  # fmt: skip
     return Result(
         values={"published_summary": ledger.ledger_summary(book)},
-        tables={"published_table": html_table(frame, "Published results and this book", note)},
+        tables={"published_table": html_table(frame, title, note)},
     )
 
 
