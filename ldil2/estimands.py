@@ -21,7 +21,7 @@ from scipy import stats as sps
 from ldil2 import contract as c
 from ldil2 import derive, stats
 
-BASELINE, OUTCOME, IMPUTED = "baseline", "outcome", "imputed"
+BASELINE, OUTCOME = "baseline", "outcome"
 """Columns of the one-row-per-subject frame the imputation works on (see :func:`mi_frame`)."""
 
 
@@ -188,7 +188,9 @@ def impute_normal_by_arm(
     return draws, missing
 
 
-def ancova_arm_effect(outcome: np.ndarray, arm: np.ndarray, baseline: np.ndarray) -> tuple:
+def ancova_arm_effect(
+    outcome: np.ndarray, arm: np.ndarray, baseline: np.ndarray
+) -> tuple[float, float, int]:
     """Least-squares ANCOVA of a complete outcome: outcome = a + d [arm = ldil2] + b baseline.
 
     Parameters
@@ -459,13 +461,16 @@ WEEK_LABEL = f"week {PRIMARY_WEEK}"
 ACROSS_LABEL = "across visits"
 
 
-def binary_results(analysis: pd.DataFrame, endpoint: str) -> list[EstimandResult]:
+def binary_results(
+    analysis: pd.DataFrame, endpoint: str, release: Any = None
+) -> list[EstimandResult]:
     """A binary primary endpoint at week 24: per-protocol observed cases vs ITT with NRI.
 
     Proportions, difference with the Newcombe CI and Fisher's exact test come from
     stats.response_by_arm. For ACR20 also the across-visit logistic GEE (stats.gee_binary) of
     each estimand, as the published ACR20 p-value was across time points; under NRI the GEE runs
-    on derive.impute_nri at every post-baseline visit.
+    on derive.impute_nri at every scheduled post-baseline visit (of `release`'s metadata, else
+    the visits observed).
     """
     label = BINARY_ENDPOINTS[endpoint]
     rows = []
@@ -476,7 +481,7 @@ def binary_results(analysis: pd.DataFrame, endpoint: str) -> list[EstimandResult
         if endpoint == "acr20":
             table = derive.select_population(analysis, population)
             if imputation == "nri":
-                table = derive.impute_nri(table, endpoint, weeks=_post_baseline_weeks(analysis))
+                table = derive.impute_nri(table, endpoint, release=release)
             gee = stats.gee_binary(table, endpoint)
             rows.append(
                 EstimandResult(
@@ -504,11 +509,6 @@ def binary_results(analysis: pd.DataFrame, endpoint: str) -> list[EstimandResult
             )
         )
     return rows
-
-
-def _post_baseline_weeks(analysis: pd.DataFrame) -> tuple[int, ...]:
-    """Post-baseline weeks with at least one visit in the analysis table."""
-    return tuple(sorted(int(w) for w in analysis[c.WEEK].unique() if w > c.BASELINE_WEEK))
 
 
 @dataclass(frozen=True)
@@ -750,7 +750,7 @@ def sensitivity_result(ch: Any) -> Any:
     analysis = ch.analysis
     results: list[EstimandResult] = []
     for endpoint in BINARY_ENDPOINTS:
-        results += binary_results(analysis, endpoint)
+        results += binary_results(analysis, endpoint, ch.release)
     values: dict[str, Any] = {"mi_imputations": m, "mi_seed": seed}
     tipping: dict[str, TippingPoint] = {}
     for index in CHANGE_ENDPOINTS:
