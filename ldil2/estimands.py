@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from scipy import stats as sps
 
 from ldil2 import contract as c
-from ldil2 import derive, stats
+from ldil2 import derive, ledger, stats
 
 BASELINE, OUTCOME = "baseline", "outcome"
 """Columns of the one-row-per-subject frame the imputation works on (see :func:`mi_frame`)."""
@@ -557,12 +557,12 @@ def multiple_imputation(
 def change_results(
     analysis: pd.DataFrame, index: str, mi: MultipleImputation
 ) -> list[EstimandResult]:
-    """A change endpoint: the published across-visit mixed model (stats.mixed_change) and the
+    """A change endpoint: the published across-visit mixed model (ledger.published_analysis) and the
     week-24 ANCOVA (stats.ancova) in the per-protocol set, and the ITT multiple-imputation
     ANCOVA at week 24 (`mi`)."""
     label = CHANGE_ENDPOINTS[index]
     pp = derive.select_population(analysis, c.PER_PROTOCOL)
-    mixed = stats.mixed_change(pp, derive.chg_col(index), derive.base_col(index))
+    mixed = ledger.published_analysis(analysis, index, c.PER_PROTOCOL)
     ancova = stats.ancova(pp, derive.chg_col(index), derive.base_col(index), PRIMARY_WEEK)
     observed = mi_frame(analysis, index, PRIMARY_WEEK, c.PER_PROTOCOL).dropna()
 
