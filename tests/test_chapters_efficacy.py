@@ -270,19 +270,6 @@ def small_release(tmp_path_factory: pytest.TempPathFactory):
     return path
 
 
-def glued(notebook) -> dict[str, str]:
-    """Glued values of an executed notebook: name -> text/plain (display=False glue stores it
-    under the papermill.record mime prefix)."""
-    values = {}
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            record = output.get("metadata", {}).get("scrapbook")
-            if record:
-                key = next(k for k in output["data"] if k.endswith("text/plain"))
-                values[record["name"]] = output["data"][key]
-    return values
-
-
 def errors(notebook) -> list[str]:
     """Error outputs and standard-error streams of an executed notebook."""
     found = []
@@ -304,11 +291,24 @@ def test_chapter_executes_on_small_release_with_missing_visits(
     execute, small_release, chapter, overrides
 ):
     executed = execute(chapter, overrides, data_dir=small_release)
-    values = glued(executed.notebook)
+    values = executed.glued
     assert errors(executed.notebook) == []
     assert values["release_version"] and values["population_label"]
     population = overrides.get("population", c.PER_PROTOCOL)
     assert c.POPULATION_LABELS[population] in values["population_label"]
+    n_n = r"'\d+/\d+ \(\d+\.\d%\)'"  # e.g. '4/5 (80.0%)'
+    if chapter == "participants":
+        # testing.small_release: 6 per arm, one withdrawal per arm
+        assert values["flow_randomized"] == "12"
+        assert values["flow_withdrawn_ldil2"] == values["flow_withdrawn_placebo"] == "1"
+    if chapter == "primary":
+        assert re.fullmatch(n_n, values[f"acr20_w{c.LAST_WEEK}_ldil2_nN"])
+        expected_n = {c.PER_PROTOCOL: "5", c.ITT: "6"}[population]  # completers vs randomized
+        assert values["n_ldil2"] == expected_n
+        denominator = values[f"acr20_w{c.LAST_WEEK}_ldil2_nN"].split("/")[1].split(" ")[0]
+        assert denominator == expected_n  # NRI (ITT) keeps the withdrawn participant
+    if chapter == "secondary":
+        assert re.fullmatch(n_n, values[f"haq_mcid_w{c.LAST_WEEK}_placebo_nN"])
     # every glued figure is an image, every glued table an HTML table with caption and footnote
     for cell in executed.notebook.cells:
         for output in cell.get("outputs", []):
