@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,6 +16,7 @@ from scipy.stats import mannwhitneyu, norm
 from ldil2 import biomarkers as bm
 from ldil2 import contract as c
 from ldil2 import testing
+from ldil2.build import glued_values
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -236,43 +238,20 @@ def test_plot_markers_one_panel_per_marker():
 
 
 # ------------------------------------------------------------------ the chapter, executed
-def glued(run) -> dict[str, str]:
-    """Glued values of an executed chapter as text/plain, read from the notebook's outputs
-    (myst-nb stores them under the scrapbook mime prefix)."""
-    values = {}
-    for cell in run.notebook.cells:
-        for output in cell.get("outputs", []):
-            meta = output.get("metadata", {}).get("scrapbook", {})
-            if "name" in meta:
-                key = meta.get("mime_prefix", "") + "text/plain"
-                values[meta["name"]] = output.get("data", {}).get(key, "")
-    return values
-
-
-def test_biomarkers_chapter_executes_on_shipped_data(execute):
-    run = execute("biomarkers")
+@pytest.mark.build
+def test_biomarkers_chapter_on_shipped_data_glues_counts_from_the_files(built_book):
+    notebook = nbformat.read(built_book / "stage" / "chapters" / "biomarkers.ipynb", as_version=4)
+    values = glued_values(notebook)
     subjects = pd.read_csv(ROOT / "data" / c.SUBJECTS)
     immunology = pd.read_csv(ROOT / "data" / c.IMMUNOLOGY)
     # counted directly from the CSV files: per-protocol participants with an immunology sample
     sampled = immunology.merge(subjects[subjects[c.PER_PROTOCOL]], on=c.SUBJECT_ID)
     per_arm = sampled.groupby(c.ARM)[c.SUBJECT_ID].nunique()
-    assert glued(run)["bio_sampled_ldil2"] == str(per_arm[c.ARM_LDIL2])
-    assert glued(run)["bio_sampled_placebo"] == str(per_arm[c.ARM_PLACEBO])
+    assert values["bio_sampled_ldil2"] == str(per_arm[c.ARM_LDIL2])
+    assert values["bio_sampled_placebo"] == str(per_arm[c.ARM_PLACEBO])
     weeks = sorted(immunology[c.WEEK].unique())
-    assert glued(run)["bio_weeks"] == repr(", ".join(str(w) for w in weeks))
-    assert int(glued(run)["bio_assoc_n"]) <= per_arm[c.ARM_LDIL2]
-    for name in ("bio_change_table", "bio_association_table", "bio_treg_fig", "bio_roc_fig"):
-        assert name in glued(run)
-
-
-def test_biomarkers_chapter_executes_with_a_missing_immunology_visit(execute, tmp_path):
-    data_dir = testing.small_release(tmp_path / "release", no_adverse_events_in=c.ARM_PLACEBO)
-    assert testing.drop_rows(data_dir, c.IMMUNOLOGY, week=c.END_OF_TREATMENT_WEEK) > 0
-    first = testing.read_text_table(data_dir, c.IMMUNOLOGY)[c.SUBJECT_ID].iloc[0]
-    assert testing.drop_rows(data_dir, c.IMMUNOLOGY, subject_id=first, week=0) == 1
-    run = execute("biomarkers", data_dir=data_dir)
-    assert str(c.END_OF_TREATMENT_WEEK) not in glued(run)["bio_weeks"].split(", ")
-    assert "bio_association_table" in glued(run)
+    assert values["bio_weeks"] == repr(", ".join(str(w) for w in weeks))
+    assert int(values["bio_assoc_n"]) <= per_arm[c.ARM_LDIL2]
 
 
 @pytest.mark.build
@@ -284,3 +263,14 @@ def test_built_biomarkers_page_has_its_tables_and_figures(built_book):
     for figure in ("fig-bio-treg", "fig-bio-th17", "fig-bio-roc"):
         assert f'id="{figure}"' in page
     assert page.count("<img") >= 3
+
+
+def test_biomarkers_chapter_executes_with_a_missing_immunology_visit(execute, tmp_path):
+    data_dir = testing.small_release(tmp_path / "release", no_adverse_events_in=c.ARM_PLACEBO)
+    assert testing.drop_rows(data_dir, c.IMMUNOLOGY, week=c.END_OF_TREATMENT_WEEK) > 0
+    first = testing.read_text_table(data_dir, c.IMMUNOLOGY)[c.SUBJECT_ID].iloc[0]
+    assert testing.drop_rows(data_dir, c.IMMUNOLOGY, subject_id=first, week=0) == 1
+    values = execute("biomarkers", data_dir=data_dir).glued
+    assert str(c.END_OF_TREATMENT_WEEK) not in values["bio_weeks"].strip("'").split(", ")
+    for name in ("bio_change_table", "bio_association_table", "bio_treg_fig", "bio_roc_fig"):
+        assert name in values

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,6 +19,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 
 from ldil2 import contract as c
 from ldil2 import safety, testing
+from ldil2.build import glued_values
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -245,55 +247,41 @@ def test_plot_labs_one_panel_per_measure_with_units():
 
 
 # ------------------------------------------------------------------ the chapter, executed
-def glued(run) -> dict[str, str]:
-    """Glued values of an executed chapter as text/plain, read from the notebook's outputs
-    (myst-nb stores them under the scrapbook mime prefix)."""
-    values = {}
-    for cell in run.notebook.cells:
-        for output in cell.get("outputs", []):
-            meta = output.get("metadata", {}).get("scrapbook", {})
-            if "name" in meta:
-                key = meta.get("mime_prefix", "") + "text/plain"
-                values[meta["name"]] = output.get("data", {}).get(key, "")
-    return values
-
-
 def _csv(name: str) -> pd.DataFrame:
     return pd.read_csv(ROOT / "data" / name)
 
 
-def test_safety_chapter_executes_on_shipped_data(execute):
-    run = execute("safety")
+@pytest.mark.build
+def test_safety_chapter_on_shipped_data_glues_counts_from_the_files(built_book):
+    notebook = nbformat.read(built_book / "stage" / "chapters" / "safety.ipynb", as_version=4)
+    values = glued_values(notebook)
     subjects = _csv(c.SUBJECTS)
     dosed = subjects[subjects[c.SAFETY]]
     events = _csv(c.ADVERSE_EVENTS)
     # counted directly from the CSV files
-    assert glued(run)["safety_n_ldil2"] == str((dosed[c.ARM] == c.ARM_LDIL2).sum())
-    assert glued(run)["safety_n_placebo"] == str((dosed[c.ARM] == c.ARM_PLACEBO).sum())
-    assert glued(run)["safety_n_events"] == str(len(events))
+    assert values["safety_n_ldil2"] == str((dosed[c.ARM] == c.ARM_LDIL2).sum())
+    assert values["safety_n_placebo"] == str((dosed[c.ARM] == c.ARM_PLACEBO).sum())
+    assert values["safety_n_events"] == str(len(events))
     with_ae = events.merge(dosed, on=c.SUBJECT_ID)
     n_any = with_ae.loc[with_ae[c.ARM] == c.ARM_LDIL2, c.SUBJECT_ID].nunique()
-    assert glued(run)["safety_any_ldil2"].startswith(f"'{n_any}/")
-    for name in ("safety_exposure_table", "safety_overview_table", "safety_terms_table"):
-        assert name in glued(run)
-    for name in ("safety_onset_fig", "safety_labs_fig"):
-        assert name in glued(run)
+    assert values["safety_any_ldil2"].startswith(f"'{n_any}/")
 
 
-def _small_release(tmp_path: Path) -> Path:
-    """Small release: no adverse events on placebo, immunology week 12 never sampled and one
-    participant's baseline immunology missing."""
-    data_dir = testing.small_release(tmp_path / "release", no_adverse_events_in=c.ARM_PLACEBO)
-    assert testing.drop_rows(data_dir, c.IMMUNOLOGY, week=c.END_OF_TREATMENT_WEEK) > 0
-    first = testing.read_text_table(data_dir, c.IMMUNOLOGY)[c.SUBJECT_ID].iloc[0]
-    assert testing.drop_rows(data_dir, c.IMMUNOLOGY, subject_id=first, week=0) == 1
-    return data_dir
-
-
-def test_safety_chapter_executes_with_no_adverse_events_in_one_arm(execute, tmp_path):
-    run = execute("safety", data_dir=_small_release(tmp_path))
-    assert glued(run)["safety_any_placebo"].startswith("'0/")
-    assert glued(run)["safety_onset_in_cycle_placebo"] == "'0/0 (NA)'"
+@pytest.mark.build
+def test_built_safety_page_has_its_tables_and_figures(built_book):
+    page = (built_book / "html" / "chapters" / "safety.html").read_text(encoding="utf-8")
+    for caption in (
+        "Study-drug exposure by dosing cycle",
+        "Adverse events, weeks 0-24",
+        "Adverse events by system organ class and preferred term",
+        "Laboratory shift from baseline to the worst value",
+        "Laboratory reference ranges",
+    ):
+        assert caption in page
+    assert page.count("<table") >= 5
+    for figure in ("fig-safety-onset", "fig-safety-labs"):
+        assert f'id="{figure}"' in page
+    assert page.count("<img") >= 2
 
 
 def _build_pages(site: Path, notebooks: list[Path]) -> Path:
@@ -325,34 +313,24 @@ def _build_pages(site: Path, notebooks: list[Path]) -> Path:
     return site / "_build" / "html"
 
 
-def test_adverse_event_term_with_markup_is_text_in_the_page(execute, tmp_path):
-    data_dir = testing.small_release(tmp_path / "release")
+def test_safety_chapter_small_release_no_placebo_events_and_markup_terms(execute, tmp_path):
+    """A small release with no adverse events on placebo, a missing immunology visit, and AE
+    text holding HTML markup: the chapter runs, and the built page shows the markup as text."""
+    data_dir = testing.small_release(tmp_path / "release", no_adverse_events_in=c.ARM_PLACEBO)
+    assert testing.drop_rows(data_dir, c.IMMUNOLOGY, week=c.END_OF_TREATMENT_WEEK) > 0
     testing.set_value(data_dir, c.ADVERSE_EVENTS, 2, c.AE_TERM, "<script>alert(1)</script>")
     testing.set_value(data_dir, c.ADVERSE_EVENTS, 3, c.AE_TERM, "<b>x</b>")
     testing.set_value(data_dir, c.ADVERSE_EVENTS, 3, c.AE_SOC, "Soc & <i>class</i>")
-    execute("safety", data_dir=data_dir)
+    run = execute("safety", data_dir=data_dir)
+    values = run.glued
+    assert values["safety_any_placebo"].startswith("'0/")
+    assert values["safety_onset_in_cycle_placebo"] == "'0/0 (NA)'"
     html = _build_pages(tmp_path / "site", [tmp_path / "executed" / "safety.ipynb"])
     page = (html / "safety.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;b&gt;x&lt;/b&gt;" in page
-    assert "&lt;i&gt;class&lt;/i&gt;" in page
+    assert "Soc &amp; &lt;i&gt;class&lt;/i&gt;" in page
     assert "<script>alert(1)</script>" not in page
     assert "<b>x</b>" not in page
     assert "<i>class</i>" not in page
-
-
-@pytest.mark.build
-def test_built_safety_page_has_its_tables_and_figures(built_book):
-    page = (built_book / "html" / "chapters" / "safety.html").read_text(encoding="utf-8")
-    for caption in (
-        "Study-drug exposure by dosing cycle",
-        "Adverse events, weeks 0-24",
-        "Adverse events by system organ class and preferred term",
-        "Laboratory shift from baseline to the worst value",
-        "Laboratory reference ranges",
-    ):
-        assert caption in page
-    assert page.count("<table") >= 5
-    for figure in ("fig-safety-onset", "fig-safety-labs"):
-        assert f'id="{figure}"' in page
-    assert page.count("<img") >= 2
+    assert page.count("<table") >= 5 and page.count("<img") >= 2
