@@ -1274,12 +1274,13 @@ def plot_components(table: pd.DataFrame) -> Figure:
     """Mean change from baseline (95% t-interval) of every core-set component by visit and arm,
     one panel per component (:data:`COMPONENTS`), in a grid of two rows."""
     ncols = (len(COMPONENTS) + 1) // 2
+    dodge = dict(zip(c.ARMS, (-0.3, 0.3), strict=True))  # weeks: keep error bars apart
     fig, axes = plt.subplots(2, ncols, figsize=(3.2 * ncols, 6.4), sharex=True)
     for ax, (column, label) in zip(axes.flat, COMPONENTS, strict=False):
         means = stats.mean_by_visit(table, derive.chg_col(column))
         for arm in c.ARMS:
             part = means[means[c.ARM] == arm].sort_values(c.WEEK)
-            ax.errorbar(part[c.WEEK], part["mean"],
+            ax.errorbar(part[c.WEEK] + dodge[arm], part["mean"],
                         yerr=[part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]],
                         color=figures.ARM_PALETTE[arm], marker=figures.ARM_MARKERS[arm],
                         markersize=4, capsize=2, label=c.ARM_LABELS[arm])  # fmt: skip
