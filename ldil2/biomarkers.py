@@ -519,24 +519,30 @@ def biomarker_facts(ch: Any) -> efficacy.Result:
     )
 
 
+def _means_at(means: pd.Series, weeks: list[int]) -> str:
+    """'7.35 (week 2), 6.90 (week 6)' for the weeks sampled; 'not sampled' when none is."""
+    parts = [f"{means[w]:.2f} (week {w})" for w in weeks if w in means.index]
+    return ", ".join(parts) or "not sampled"
+
+
 def course_result(ch: Any, markers: tuple[str, ...], name: str) -> efficacy.Result:
-    """Figure ``bio_<name>_fig`` of markers over time, and for the first marker per arm the
-    baseline mean, the highest post-baseline mean with its week, and the last visit's mean
-    (values ``bio_<name>_base_<arm>``, ``_peak_<arm>``, ``_peak_week_<arm>``, ``_last_<arm>``)."""
+    """Figure ``bio_<name>_fig`` of markers over time, and glue values of the first marker's mean
+    per arm: ``bio_<name>_base_<arm>`` (week 0), ``_ends_<arm>`` (the week each dosing period
+    ends), ``_starts_<arm>`` (the first week of each later cycle, before its first dose, after
+    the break) and ``_last_<arm>`` with ``_last_week_<arm>`` (the last visit)."""
     frame = with_arm(
         ch.release.subjects, derive_th17_treg_ratio(ch.release.immunology), ch.population
     )
     course = mean_by_visit(frame, markers[0], include_baseline=True)
+    ends = [round(end) for _, end in dosing_windows_weeks()]
+    starts = list(c.DOSING_CYCLE_START_WEEKS[1:])
     values: dict[str, efficacy.GlueValue] = {}
     for arm in c.ARMS:
-        line = course.loc[course[c.ARM] == arm].set_index(c.WEEK)["mean"]
-        post = line.drop(index=c.BASELINE_WEEK, errors="ignore")
-        base = line.get(c.BASELINE_WEEK, float("nan"))
-        values[f"bio_{name}_base_{arm}"] = f"{base:.2f}"
-        values[f"bio_{name}_peak_{arm}"] = f"{post.max():.2f}" if len(post) else "NA"
-        values[f"bio_{name}_peak_week_{arm}"] = int(post.idxmax()) if len(post) else -1
-        values[f"bio_{name}_last_{arm}"] = f"{post.iloc[-1]:.2f}" if len(post) else "NA"
-        values[f"bio_{name}_last_week_{arm}"] = int(post.index[-1]) if len(post) else -1
+        means = course.loc[course[c.ARM] == arm].set_index(c.WEEK)["mean"]
+        values[f"bio_{name}_base_{arm}"] = _means_at(means, [c.BASELINE_WEEK])
+        values[f"bio_{name}_ends_{arm}"] = _means_at(means, ends)
+        values[f"bio_{name}_starts_{arm}"] = _means_at(means, starts)
+        values[f"bio_{name}_last_{arm}"] = _means_at(means, [int(means.index.max())])
     fig = plot_markers(ch.release.subjects, ch.release.immunology, list(markers), ch.population)
     plt.close(fig)
     return efficacy.Result(values=values, figures={f"bio_{name}_fig": fig})

@@ -4,6 +4,7 @@ computed with scipy/statsmodels directly)."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
 import nbformat
@@ -219,6 +220,25 @@ def test_make_marker_response_frame_complete_cases_and_nri():
         bm.make_marker_response_frame(subjects, imm, analysis, c.PER_PROTOCOL, imputation="locf")
 
 
+def test_course_result_glues_means_at_cycle_ends_and_starts():
+    subjects = _subjects([c.ARM_LDIL2, c.ARM_LDIL2, c.ARM_PLACEBO])
+    # Ld-IL2 Treg %: week 0 (4, 6) -> mean 5; week 2 (8, 9) -> 8.5; week 4 (5, 5) -> 5;
+    # week 24 (4, 5) -> 4.5; weeks 6, 8, 10 not sampled
+    rows = [("S0", 0, 4, 1), ("S1", 0, 6, 1), ("S0", 2, 8, 1), ("S1", 2, 9, 1)]
+    rows += [("S0", 4, 5, 1), ("S1", 4, 5, 1), ("S0", 24, 4, 1), ("S1", 24, 5, 1)]
+    rows += [("S2", 0, 5, 1)]
+    ch = SimpleNamespace(
+        release=SimpleNamespace(subjects=subjects, immunology=_immunology(rows)),
+        population=c.PER_PROTOCOL,
+    )
+    values = bm.course_result(ch, ("treg_pct_cd4",), "treg").values
+    assert values["bio_treg_base_ldil2"] == "5.00 (week 0)"
+    assert values["bio_treg_ends_ldil2"] == "8.50 (week 2)"
+    assert values["bio_treg_starts_ldil2"] == "5.00 (week 4)"
+    assert values["bio_treg_last_ldil2"] == "4.50 (week 24)"
+    assert values["bio_treg_ends_placebo"] == "not sampled"
+
+
 def test_plot_roc_draws_each_marker_and_chance():
     frame = _marker_frame()
     rocs = [bm.fit_marker_roc(frame, "il21_pg_ml", c.ARM_LDIL2, "higher")]
@@ -265,12 +285,17 @@ def test_built_biomarkers_page_has_its_tables_and_figures(built_book):
     assert page.count("<img") >= 3
 
 
-def test_biomarkers_chapter_executes_with_a_missing_immunology_visit(execute, tmp_path):
+def test_biomarkers_chapter_itt_nri_with_a_missing_immunology_visit(execute, tmp_path):
     data_dir = testing.small_release(tmp_path / "release", no_adverse_events_in=c.ARM_PLACEBO)
     assert testing.drop_rows(data_dir, c.IMMUNOLOGY, week=c.END_OF_TREATMENT_WEEK) > 0
     first = testing.read_text_table(data_dir, c.IMMUNOLOGY)[c.SUBJECT_ID].iloc[0]
     assert testing.drop_rows(data_dir, c.IMMUNOLOGY, subject_id=first, week=0) == 1
-    values = execute("biomarkers", data_dir=data_dir).glued
+    values = execute("biomarkers", {"population": "itt", "imputation": "nri"}, data_dir).glued
     assert str(c.END_OF_TREATMENT_WEEK) not in values["bio_weeks"].strip("'").split(", ")
+    # ITT with non-responder imputation: every randomized Ld-IL2 participant has a response
+    subjects = testing.read_text_table(data_dir, c.SUBJECTS)
+    assert values["bio_assoc_n"] == str((subjects[c.ARM] == c.ARM_LDIL2).sum())
+    # the change table reports week 24 only (its repr holds the caption)
+    assert "immunological markers, week 24," in values["bio_change_table"]
     for name in ("bio_change_table", "bio_association_table", "bio_treg_fig", "bio_roc_fig"):
         assert name in values
