@@ -211,3 +211,11 @@ def test_hundredfold_release_generates_and_validates_quickly(tmp_path: Path) -> 
     withdrawn = (~subjects[c.COMPLETED]).groupby(subjects[c.ARM]).sum().to_dict()
     assert withdrawn == {c.ARM_LDIL2: round(6 / 23 * 2350), c.ARM_PLACEBO: round(1 / 24 * 2350)}
     assert seconds < 30, seconds
+
+
+def test_release_without_adverse_events_is_valid(tmp_path: Path) -> None:
+    data_dir = testing.small_release(tmp_path)
+    written = len(testing.read_text_table(data_dir, c.ADVERSE_EVENTS))
+    assert testing.drop_rows(data_dir, c.ADVERSE_EVENTS) == written > 0
+    events = load(data_dir).adverse_events
+    assert events.empty and str(events[c.AE_GRADE].dtype) == "Int64"
