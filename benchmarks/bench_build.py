@@ -7,7 +7,9 @@ after changing one value of adverse_events.csv; (e) a cold build on a release 10
 targets and the heaviest page of the built site.
 
 Run from the repository root: ``.venv/bin/python benchmarks/bench_build.py [--jobs N]``.
-Everything is written under a temporary folder; the repository is not touched.
+It works on a snapshot of the book (package, chapters, data) in a temporary folder, imported
+through PYTHONPATH by the build and its kernels, so edits to the working tree during the run
+cannot change the cache keys; the repository is not touched.
 """
 
 from __future__ import annotations
@@ -30,34 +32,35 @@ from ldil2.site import heaviest_page
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {"a/b": 0.6, "c/a": 0.1, "d/a": 0.4, "e/a": 3.0}
 BOOK_FILES = ("_config.yml", "_toc.yml", "parameters.yml", "requirements.txt", "index.md")
+NOT_SNAPSHOT = (".venv", ".git", "_build", "_notebooks", "node_modules", "*.egg-info")
+NOT_SNAPSHOT += ("__pycache__",)
 
 
-def timed(command: list[str], cwd: Path) -> float:
-    """Wall time of ``command``; exits with its output if it fails."""
+def timed(command: list[str], cwd: Path, snapshot: Path) -> float:
+    """Wall time of ``command`` run on ``snapshot``; exits with its output if it fails."""
+    env = dict(os.environ, **THREAD_ENV, PYTHONPATH=str(snapshot))
     start = time.perf_counter()
-    result = subprocess.run(
-        command, cwd=cwd, env=dict(os.environ, **THREAD_ENV), capture_output=True, text=True
-    )
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if result.returncode != 0:
         sys.exit(f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return seconds
 
 
-def build(out: Path, data: Path, jobs: int) -> float:
+def build(snapshot: Path, out: Path, data: Path, jobs: int) -> float:
     command = [sys.executable, "-m", "ldil2", "build", "--out", str(out), "--jobs", str(jobs)]
-    return timed([*command, "-p", f"data_dir={data}"], ROOT)
+    return timed([*command, "-p", f"data_dir={data}"], snapshot, snapshot)
 
 
-def baseline_tree(tmp: Path, data: Path) -> Path:
+def baseline_tree(tmp: Path, snapshot: Path, data: Path) -> Path:
     """A copy of the book whose _config.yml lets myst-nb execute the .md chapters itself."""
     tree = tmp / "baseline"
     (tree / "chapters").mkdir(parents=True)
     for name in BOOK_FILES:
-        shutil.copy(ROOT / name, tree / name)
-    for name in toc_documents(ROOT)[1:]:
-        shutil.copy(ROOT / f"{name}.md", tree / f"{name}.md")
-    shutil.copytree(ROOT / "_static", tree / "_static")
+        shutil.copy(snapshot / name, tree / name)
+    for name in toc_documents(snapshot)[1:]:
+        shutil.copy(snapshot / f"{name}.md", tree / f"{name}.md")
+    shutil.copytree(snapshot / "_static", tree / "_static")
     config = yaml.safe_load((tree / "_config.yml").read_text(encoding="utf-8"))
     config["execute"] = {"execute_notebooks": "force", "timeout": 1800}
     (tree / "_config.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
@@ -83,25 +86,27 @@ def main() -> None:
     parser.add_argument("--skip-large", action="store_true", help="skip (e)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-build-"))
-    data = shutil.copytree(ROOT / "data", tmp / "data")
+    snapshot = shutil.copytree(ROOT, tmp / "book", ignore=shutil.ignore_patterns(*NOT_SNAPSHOT))
+    data = snapshot / "data"
     times: dict[str, float] = {}
-    times["a"] = build(tmp / "ours", data, args.jobs)
+    times["a"] = build(snapshot, tmp / "ours", data, args.jobs)
     print(f"(a) cold build                 {times['a']:7.1f} s", flush=True)
-    tree = baseline_tree(tmp, data)
+    tree = baseline_tree(tmp, snapshot, data)
     jb = str(Path(sys.executable).with_name("jupyter-book"))
-    times["b"] = timed([jb, "build", str(tree), "--path-output", str(tmp / "jb")], tree)
+    times["b"] = timed([jb, "build", str(tree), "--path-output", str(tmp / "jb")], tree, snapshot)
     print(f"(b) jupyter-book executing     {times['b']:7.1f} s", flush=True)
-    times["c"] = build(tmp / "ours", data, args.jobs)
+    times["c"] = build(snapshot, tmp / "ours", data, args.jobs)
     print(f"(c) no-op rebuild              {times['c']:7.1f} s", flush=True)
     change_one_adverse_event(data)
-    times["d"] = build(tmp / "ours", data, args.jobs)
+    times["d"] = build(snapshot, tmp / "ours", data, args.jobs)
     print(f"(d) adverse_events.csv changed {times['d']:7.1f} s", flush=True)
     if not args.skip_large:
         large = tmp / "large"
         simulate = [sys.executable, "-m", "ldil2", "simulate", "--per-arm", "2350"]
-        seconds = timed([*simulate, "--out", str(large)], ROOT)
+        scenario = ["--scenario", str(snapshot / "data" / "scenario.yml")]
+        seconds = timed([*simulate, *scenario, "--out", str(large)], snapshot, snapshot)
         print(f"    (simulating the large release: {seconds:.1f} s, not counted)", flush=True)
-        times["e"] = build(tmp / "large-out", large, args.jobs)
+        times["e"] = build(snapshot, tmp / "large-out", large, args.jobs)
         print(f"(e) cold build, 100x release   {times['e']:7.1f} s", flush=True)
     print("ratios (target):")
     for ratio, target in TARGETS.items():

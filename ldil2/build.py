@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import fcntl
 import hashlib
 import html
 import io
@@ -398,8 +399,9 @@ def run_chapter(
 
 @contextlib.contextmanager
 def _thread_limits() -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in THREAD_ENV}
-    os.environ.update(THREAD_ENV)
+    env = kernel_env()
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
     try:
         yield
     finally:
@@ -444,10 +446,21 @@ class BuildReport:
         _replace_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
+def kernel_env() -> dict[str, str]:
+    """Environment variables for executing chapters: one BLAS thread per kernel, and this
+    environment's kernelspecs ahead of a user's own (``~/.local/share/jupyter``), so the kernel
+    ``python3`` is this venv's python, never a system one. Entries already on JUPYTER_PATH stay
+    first."""
+    paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    paths.append(str(Path(sys.prefix) / "share" / "jupyter"))
+    return {**THREAD_ENV, "JUPYTER_PATH": os.pathsep.join(paths)}
+
+
 def _init_worker(kernel_log: Path) -> None:
-    """Process-pool initializer: one BLAS thread per kernel (the kernels inherit the env), and
-    the kernels' own chatter (standard error) goes to ``kernel_log``, not the progress lines."""
-    os.environ.update(THREAD_ENV)
+    """Process-pool initializer: the kernel environment (:func:`kernel_env`; the kernels inherit
+    it), and the kernels' own chatter (standard error) goes to ``kernel_log``, not the progress
+    lines."""
+    os.environ.update(kernel_env())
     fd = os.open(kernel_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, sys.stderr.fileno())
     os.close(fd)
@@ -652,10 +665,39 @@ def build_book(
     BuildError : invalid data release, missing chapter source, failed cell (ChapterError) or a
         jupyter-book warning; ``<out>/html`` is then untouched
     """
-    from ldil2 import data
-
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
+    with _exclusive(out):
+        return _build_locked(root, params, out, jobs, log, started)
+
+
+@contextlib.contextmanager
+def _exclusive(out: Path) -> Iterator[None]:
+    """One build at a time per output folder (the lock dies with its process, even on SIGKILL).
+
+    Raises
+    ------
+    BuildError : another build holds the lock
+    """
+
+    with open(out / ".lock", "w", encoding="utf-8") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(f"another build is running in {out}") from None
+        yield
+
+
+def _build_locked(
+    root: Path,
+    params: dict[str, Any],
+    out: Path,
+    jobs: int,
+    log: Callable[[str], None],
+    started: float,
+) -> BuildReport:
+    from ldil2 import data
+
     _recover(out)
     report = BuildReport(parameters=dict(params))
     try:
