@@ -23,7 +23,7 @@ from scipy.stats import mannwhitneyu, norm
 from ldil2 import contract as c
 from ldil2 import efficacy
 from ldil2.derive import impute_nri
-from ldil2.safety import dosing_windows_weeks, plot_courses
+from ldil2.safety import dosing_windows_weeks, in_population, plot_courses
 from ldil2.stats import Z95, format_p, mean_by_visit
 
 TH17_TREG_RATIO = "th17_treg_ratio"
@@ -59,12 +59,6 @@ def derive_th17_treg_ratio(immunology: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def with_arm(subjects: pd.DataFrame, frame: pd.DataFrame, population: str) -> pd.DataFrame:
-    """``frame`` restricted to a population (a boolean column of subjects.csv), arm added."""
-    members = subjects.loc[subjects[population].fillna(False).astype(bool), [c.SUBJECT_ID, c.ARM]]
-    return frame.merge(members, on=c.SUBJECT_ID, how="inner")
-
-
 def plot_markers(
     subjects: pd.DataFrame, immunology: pd.DataFrame, markers: list[str], population: str
 ) -> Figure:
@@ -75,7 +69,7 @@ def plot_markers(
     markers : columns of immunology.csv, or ``th17_treg_ratio``
     population : the analysis population (a boolean column of subjects.csv)
     """
-    frame = with_arm(subjects, derive_th17_treg_ratio(immunology), population)
+    frame = in_population(subjects, derive_th17_treg_ratio(immunology), population)
     labels = {m: MARKER_LABELS[m] for m in markers}
     return plot_courses(frame, labels, shade_weeks=dosing_windows_weeks(), ncols=len(markers))
 
@@ -108,7 +102,7 @@ def summarise_marker_change(
     Missing-data rule: observed values only; a participant without the baseline or the visit
     value is left out of that marker's row (no imputation).
     """
-    frame = with_arm(subjects, derive_th17_treg_ratio(immunology), population)
+    frame = in_population(subjects, derive_th17_treg_ratio(immunology), population)
     frame = frame.astype({c.WEEK: "int64"})
     base = frame.loc[frame[c.WEEK] == c.BASELINE_WEEK].set_index(c.SUBJECT_ID)
     rows = []
@@ -175,7 +169,7 @@ def make_marker_response_frame(
     at_week = at_week.dropna(subset=[endpoint])
     baseline = immunology.loc[immunology[c.WEEK].astype("int64") == c.BASELINE_WEEK]
     baseline = baseline[[c.SUBJECT_ID, *c.IMMUNOLOGY_MEASURES]]
-    out = with_arm(subjects, at_week, population).merge(baseline, on=c.SUBJECT_ID, how="left")
+    out = in_population(subjects, at_week, population).merge(baseline, on=c.SUBJECT_ID, how="left")
     out[RESPONSE] = out.pop(endpoint).astype(bool)
     return out.reset_index(drop=True)
 
@@ -509,7 +503,7 @@ def _weeks(ch: Any) -> list[int]:
 
 def biomarker_facts(ch: Any) -> efficacy.Result:
     """Glue values: the immunology visits of the release and the immunology sample per arm."""
-    sampled = with_arm(ch.release.subjects, ch.release.immunology, ch.population)
+    sampled = in_population(ch.release.subjects, ch.release.immunology, ch.population)
     n = sampled.groupby(c.ARM)[c.SUBJECT_ID].nunique()
     return efficacy.Result(
         values={
@@ -530,7 +524,7 @@ def course_result(ch: Any, markers: tuple[str, ...], name: str) -> efficacy.Resu
     per arm: ``bio_<name>_base_<arm>`` (week 0), ``_ends_<arm>`` (the week each dosing period
     ends), ``_starts_<arm>`` (the first week of each later cycle, before its first dose, after
     the break) and ``_last_<arm>`` with ``_last_week_<arm>`` (the last visit)."""
-    frame = with_arm(
+    frame = in_population(
         ch.release.subjects, derive_th17_treg_ratio(ch.release.immunology), ch.population
     )
     course = mean_by_visit(frame, markers[0], include_baseline=True)
@@ -584,50 +578,68 @@ def change_result(ch: Any) -> efficacy.Result:
     )
 
 
+def sample_size_values(frame: pd.DataFrame) -> dict[str, efficacy.GlueValue]:
+    """Glue values of what the Ld-IL2 sample of :func:`make_marker_response_frame` can show:
+    n, responders, non-responders, placebo n, the response week, and the smallest OR per SD
+    detectable with DETECTABLE_POWER (:func:`detectable_odds_ratio`)."""
+    treated = frame.loc[frame[c.ARM] == c.ARM_LDIL2]
+    n, responders = len(treated), int(treated[RESPONSE].sum())
+    detectable = detectable_odds_ratio(n, responders / n if n else 0.0, DETECTABLE_POWER)
+    return {
+        "bio_assoc_n": n,
+        "bio_assoc_responders": responders,
+        "bio_assoc_non_responders": n - responders,
+        "bio_assoc_detectable_or": f"{detectable:.1f}" if np.isfinite(detectable) else "NA",
+        "bio_assoc_power": f"{100 * DETECTABLE_POWER:.0f}%",
+        "bio_assoc_week": c.LAST_WEEK,
+        "bio_assoc_n_placebo": int((frame[c.ARM] == c.ARM_PLACEBO).sum()),
+    }
+
+
+def marker_results(
+    frame: pd.DataFrame, marker: str, direction: str
+) -> tuple[dict[str, str], dict[str, efficacy.GlueValue], RocResult]:
+    """One baseline marker: its table row, its glue values (``bio_<marker>_or``, ``_or_placebo``,
+    ``_auc``, ``_interaction``) and its ROC result (Ld-IL2 arm)."""
+    within = {arm: fit_marker_association(frame, marker, arm) for arm in c.ARMS}
+    roc = fit_marker_roc(frame, marker, c.ARM_LDIL2, direction)
+    interaction = fit_marker_interaction(frame, marker)
+    ldil2, placebo = c.ARM_LABELS[c.ARM_LDIL2], c.ARM_LABELS[c.ARM_PLACEBO]
+    row = {
+        "Baseline marker": MARKER_LABELS[marker],
+        "Published direction": f"{direction} values with response",
+        f"{ldil2}: OR per SD (95% CI; P)": within[c.ARM_LDIL2].text,
+        f"{ldil2}: ROC AUC (95% CI)": roc.text,
+        f"{placebo}: OR per SD (95% CI; P)": within[c.ARM_PLACEBO].text,
+        "Arm × marker interaction": interaction.text,
+    }
+    values: dict[str, efficacy.GlueValue] = {
+        f"bio_{marker}_or": within[c.ARM_LDIL2].text,
+        f"bio_{marker}_or_placebo": within[c.ARM_PLACEBO].text,
+        f"bio_{marker}_auc": roc.text,
+        f"bio_{marker}_interaction": interaction.text,
+    }
+    return row, values, roc
+
+
 def association_result(ch: Any) -> efficacy.Result:
     """Table ``bio_association_table``, figure ``bio_roc_fig`` and the glue values of the
-    baseline-marker analysis of week-24 ACR20 (markers of PUBLISHED_DIRECTION)."""
+    baseline-marker analysis of ACR20 at the last visit (markers of PUBLISHED_DIRECTION)."""
     imputation = ch.params.get("imputation", "none")
     frame = make_marker_response_frame(
         ch.release.subjects, ch.release.immunology, ch.analysis, ch.population,
         imputation=imputation,
     )  # fmt: skip
-    treated = frame.loc[frame[c.ARM] == c.ARM_LDIL2]
-    n, responders = len(treated), int(treated[RESPONSE].sum())
-    values: dict[str, efficacy.GlueValue] = {
-        "bio_assoc_n": n,
-        "bio_assoc_responders": responders,
-        "bio_assoc_non_responders": n - responders,
-        "bio_assoc_detectable_or": (
-            f"{detectable_odds_ratio(n, responders / n if n else 0, DETECTABLE_POWER):.1f}"
-        ),
-        "bio_assoc_power": f"{100 * DETECTABLE_POWER:.0f}%",
-        "bio_assoc_n_placebo": int((frame[c.ARM] == c.ARM_PLACEBO).sum()),
-    }
-    rows, rocs = [], []
+    values, rows, rocs = sample_size_values(frame), [], []
     for marker, direction in PUBLISHED_DIRECTION.items():
-        within = {arm: fit_marker_association(frame, marker, arm) for arm in c.ARMS}
-        roc = fit_marker_roc(frame, marker, c.ARM_LDIL2, direction)
-        interaction = fit_marker_interaction(frame, marker)
+        row, marker_values, roc = marker_results(frame, marker, direction)
+        rows.append(row)
+        values.update(marker_values)
         rocs.append(roc)
-        values[f"bio_{marker}_or"] = within[c.ARM_LDIL2].text
-        values[f"bio_{marker}_or_placebo"] = within[c.ARM_PLACEBO].text
-        values[f"bio_{marker}_auc"] = roc.text
-        values[f"bio_{marker}_interaction"] = interaction.text
-        rows.append(
-            {
-                "Baseline marker": MARKER_LABELS[marker],
-                "Published direction": f"{direction} values with response",
-                f"{c.ARM_LABELS[c.ARM_LDIL2]}: OR per SD (95% CI; P)": within[c.ARM_LDIL2].text,
-                f"{c.ARM_LABELS[c.ARM_LDIL2]}: ROC AUC (95% CI)": roc.text,
-                f"{c.ARM_LABELS[c.ARM_PLACEBO]}: OR per SD (95% CI; P)": within[c.ARM_PLACEBO].text,
-                "Arm × marker interaction": interaction.text,
-            }
-        )
     rule = (
-        "non-responder imputation: a missing week-24 response counts as no response"
+        f"non-responder imputation: a missing week-{c.LAST_WEEK} response counts as no response"
         if imputation == "nri"
-        else "observed week-24 responses only (complete cases)"
+        else f"observed week-{c.LAST_WEEK} responses only (complete cases)"
     )
     note = efficacy.footnote(
         ch,
@@ -636,7 +648,9 @@ def association_result(ch: Any) -> efficacy.Result:
         "missing baseline marker excludes the participant from that marker's analyses. "
         "Exploratory, no multiplicity control.",
     )
-    title = efficacy.caption(ch, "Baseline Treg % and IL-21 and ACR20 response at week 24")
+    title = efficacy.caption(
+        ch, f"Baseline Treg % and IL-21 and ACR20 response at week {c.LAST_WEEK}"
+    )
     fig = plot_roc(rocs)
     plt.close(fig)
     return efficacy.Result(

@@ -88,14 +88,19 @@ OVERVIEW_ROWS: tuple[str, ...] = (
 )
 
 
-def safety_subjects(subjects: pd.DataFrame) -> pd.DataFrame:
-    """The safety population: participants with ``safety`` true (received at least one dose).
+def members(subjects: pd.DataFrame, population: str = c.SAFETY) -> pd.DataFrame:
+    """Participants of a population: the rows of subjects.csv whose flag column is true (a
+    missing flag counts as false). The default is the safety population (at least one dose)."""
+    return subjects.loc[subjects[population].fillna(False).astype(bool)]
 
-    Returns
-    -------
-    DataFrame : the rows of subjects.csv in the safety population, indexed as in the input.
-    """
-    return subjects.loc[subjects[c.SAFETY].fillna(False).astype(bool)]
+
+def in_population(
+    subjects: pd.DataFrame, frame: pd.DataFrame, population: str = c.SAFETY
+) -> pd.DataFrame:
+    """Rows of ``frame`` (any table keyed by subject_id) of the population's participants, with
+    their arm and sex added."""
+    keys = members(subjects, population)[[c.SUBJECT_ID, c.ARM, c.SEX]]
+    return frame.merge(keys, on=c.SUBJECT_ID, how="inner")
 
 
 def arm_sizes(subjects: pd.DataFrame) -> dict[str, int]:
@@ -127,7 +132,7 @@ def summarise_exposure(subjects: pd.DataFrame, exposure: pd.DataFrame) -> pd.Dat
     after withdrawal) counts as 0 doses received of the protocol's DOSES_PER_CYCLE planned,
     so the share of planned doses reflects early withdrawal.
     """
-    safety = safety_subjects(subjects)[[c.SUBJECT_ID, c.ARM]]
+    safety = members(subjects)[[c.SUBJECT_ID, c.ARM]]
     grid = safety.merge(
         pd.DataFrame({c.CYCLE: range(1, len(c.DOSING_CYCLE_START_WEEKS) + 1)}), how="cross"
     )
@@ -163,12 +168,6 @@ def summarise_exposure(subjects: pd.DataFrame, exposure: pd.DataFrame) -> pd.Dat
 
 
 # ---------------------------------------------------------------------- adverse events
-def safety_adverse_events(subjects: pd.DataFrame, adverse_events: pd.DataFrame) -> pd.DataFrame:
-    """Adverse events of safety-population participants, with the participant's arm added."""
-    safety = safety_subjects(subjects)[[c.SUBJECT_ID, c.ARM]]
-    return adverse_events.merge(safety, on=c.SUBJECT_ID, how="inner")
-
-
 def _overview_flags(events: pd.DataFrame) -> dict[str, pd.Series]:
     """The event-level rule of each overview row (boolean Series aligned with events)."""
     return {
@@ -203,9 +202,9 @@ def summarise_ae_overview(subjects: pd.DataFrame, adverse_events: pd.DataFrame) 
     the data contract). A participant counts once per row however many events they had.
     Grade >= 3 uses CTCAE grades 3 (severe), 4 (life-threatening) and 5 (death).
     """
-    population = safety_subjects(subjects)
+    population = members(subjects)
     n = arm_sizes(population)
-    events = safety_adverse_events(subjects, adverse_events)
+    events = in_population(subjects, adverse_events)
     rows = []
     for category, flag in _overview_flags(events).items():
         hit = events.loc[flag]
@@ -245,8 +244,8 @@ def make_ae_terms_table(release: Any) -> tables.HtmlTable:
         least COMMON_TERM_PCT % of participants in either arm (empty otherwise).
     """
     base = tables.make_ae_table(release, population=c.SAFETY)
-    n = arm_sizes(safety_subjects(release.subjects))
-    events = safety_adverse_events(release.subjects, release.adverse_events)
+    n = arm_sizes(members(release.subjects))
+    events = in_population(release.subjects, release.adverse_events)
     hits = events.groupby([c.AE_SOC, c.AE_TERM, c.ARM])[c.SUBJECT_ID].nunique()
     rows, soc = [], None
     for row, kind in zip(base.rows[1:], base.kinds[1:], strict=True):
@@ -301,7 +300,7 @@ def plot_ae_onset(subjects: pd.DataFrame, adverse_events: pd.DataFrame) -> Figur
     Figure : one panel per arm (shared axes), bars = events with onset in each 7-day bin of
         study day, shaded bands = the study days on which doses were given in each cycle.
     """
-    events = safety_adverse_events(subjects, adverse_events)
+    events = in_population(subjects, adverse_events)
     last_day = max(7 * c.LAST_WEEK + 7, int(events[c.AE_ONSET_DAY].max()) if len(events) else 0)
     bins = np.arange(1, last_day + 8, 7)
     fig, axes = plt.subplots(len(c.ARMS), 1, sharex=True, sharey=True, figsize=(8, 4.5))
@@ -379,12 +378,6 @@ def dosing_windows_weeks() -> list[tuple[float, float]]:
 
 
 # ------------------------------------------------------------------------ laboratory
-def with_arm(subjects: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` restricted to the safety population, with arm and sex added."""
-    safety = safety_subjects(subjects)[[c.SUBJECT_ID, c.ARM, c.SEX]]
-    return frame.merge(safety, on=c.SUBJECT_ID, how="inner")
-
-
 def plot_labs(subjects: pd.DataFrame, labs: pd.DataFrame) -> Figure:
     """Safety laboratory values over time by arm: mean (95% CI), safety population.
 
@@ -397,7 +390,10 @@ def plot_labs(subjects: pd.DataFrame, labs: pd.DataFrame) -> Figure:
         if "all" in r
     }
     return plot_courses(
-        with_arm(subjects, labs), LAB_LABELS, shade_weeks=dosing_windows_weeks(), reference=ranges
+        in_population(subjects, labs),
+        LAB_LABELS,
+        shade_weeks=dosing_windows_weeks(),
+        reference=ranges,
     )
 
 
@@ -452,7 +448,7 @@ def summarise_lab_shifts(subjects: pd.DataFrame, labs: pd.DataFrame) -> pd.DataF
     without a baseline value or without any post-baseline value of a measure are left out of
     that measure's rows.
     """
-    data = with_arm(subjects, labs)
+    data = in_population(subjects, labs)
     week = data[c.WEEK].astype("int64")
     rows = []
     for measure in c.LAB_MEASURES:
@@ -484,21 +480,20 @@ def summarise_lab_shifts(subjects: pd.DataFrame, labs: pd.DataFrame) -> pd.DataF
 
 
 def _caption(ch: Any, measure: str) -> str:
+    """Table caption for the safety population (measure, population, n per arm)."""
     return efficacy.caption(ch, measure, population=c.SAFETY)
 
 
 def safety_facts(ch: Any) -> efficacy.Result:
     """Glue values of the safety chapter's opening: n per arm in the safety population."""
-    n = arm_sizes(safety_subjects(ch.release.subjects))
+    n = arm_sizes(members(ch.release.subjects))
     return efficacy.Result(
         values={
             "safety_n_ldil2": n[c.ARM_LDIL2],
             "safety_n_placebo": n[c.ARM_PLACEBO],
             "safety_doses_per_cycle": c.DOSES_PER_CYCLE,
             "safety_cycles": len(c.DOSING_CYCLE_START_WEEKS),
-            "safety_n_events": len(
-                safety_adverse_events(ch.release.subjects, ch.release.adverse_events)
-            ),
+            "safety_n_events": len(in_population(ch.release.subjects, ch.release.adverse_events)),
         }
     )
 
@@ -580,7 +575,7 @@ def ae_terms_result(ch: Any) -> efficacy.Result:
 
 def ae_onset_result(ch: Any) -> efficacy.Result:
     """Figure ``safety_onset_fig`` and the share of events that began on a dosing-cycle day."""
-    events = safety_adverse_events(ch.release.subjects, ch.release.adverse_events)
+    events = in_population(ch.release.subjects, ch.release.adverse_events)
     day = events[c.AE_ONSET_DAY].astype("float64")
     in_cycle = np.zeros(len(events), dtype=bool)
     for start, end in dosing_windows_days():
@@ -601,9 +596,25 @@ def ae_onset_result(ch: Any) -> efficacy.Result:
     return efficacy.Result(values=values, figures={"safety_onset_fig": fig})
 
 
-def labs_result(ch: Any) -> efficacy.Result:
-    """Figure ``safety_labs_fig``, table ``safety_shift_table`` and the reference-range table."""
-    shifts = summarise_lab_shifts(ch.release.subjects, ch.release.labs)
+def reference_range_frame() -> pd.DataFrame:
+    """The reference ranges as a table: measure (with unit), range (per sex where it differs)
+    and when a value counts as abnormal."""
+    sexes = {"all": "", "F": "women ", "M": "men "}
+    return pd.DataFrame(
+        {
+            "Measure": LAB_LABELS[m],
+            "Reference range": "; ".join(
+                f"{sexes[sex]}{lo:g}-{hi:g}" for sex, (lo, hi) in LAB_REFERENCE_RANGES[m].items()
+            ),
+            "Abnormal when": "above the upper limit" if m in LAB_HIGH_ONLY else "outside the range",
+        }
+        for m in c.LAB_MEASURES
+    )
+
+
+def shift_frame(shifts: pd.DataFrame) -> pd.DataFrame:
+    """:func:`summarise_lab_shifts` laid out for display: one row per measure and baseline
+    status, per arm the participants and their worst post-baseline status."""
     rows = []
     for (measure, baseline), part in shifts.groupby(["measure", "baseline"], sort=False):
         row = {"Measure": LAB_LABELS[measure], "Baseline": baseline}
@@ -613,17 +624,13 @@ def labs_result(ch: Any) -> efficacy.Result:
             row[f"{label}: worst normal"] = str(line["post_normal"])
             row[f"{label}: worst abnormal"] = str(line["post_abnormal"])
         rows.append(row)
-    ranges = [
-        {
-            "Measure": LAB_LABELS[m],
-            "Reference range": "; ".join(
-                f"{'' if sex == 'all' else ('women ' if sex == 'F' else 'men ')}{lo:g}-{hi:g}"
-                for sex, (lo, hi) in LAB_REFERENCE_RANGES[m].items()
-            ),
-            "Abnormal when": "above the upper limit" if m in LAB_HIGH_ONLY else "outside the range",
-        }
-        for m in c.LAB_MEASURES
-    ]
+    return pd.DataFrame(rows)
+
+
+def labs_result(ch: Any) -> efficacy.Result:
+    """Figure ``safety_labs_fig``, table ``safety_shift_table`` and the reference-range table
+    ``safety_ranges_table``; value ``safety_lab_weeks`` (the sampled weeks)."""
+    shifts = summarise_lab_shifts(ch.release.subjects, ch.release.labs)
     weeks = sorted(int(w) for w in ch.release.labs[c.WEEK].dropna().unique())
     shift_note = efficacy.footnote(
         ch,
@@ -633,19 +640,17 @@ def labs_result(ch: Any) -> efficacy.Result:
         "Missing-data rule: participants without a baseline or without any post-baseline "
         f"value of a measure are not counted for it. {LAB_REFERENCE_SOURCE}.",
     )
-    range_note = efficacy.footnote(ch, f"{LAB_REFERENCE_SOURCE}.")
+    title = _caption(ch, f"Laboratory shift from baseline to the worst value, {FOLLOW_UP}")
     fig = plot_labs(ch.release.subjects, ch.release.labs)
     plt.close(fig)
     return efficacy.Result(
         values={"safety_lab_weeks": ", ".join(str(w) for w in weeks)},
         tables={
-            "safety_shift_table": efficacy.html_table(
-                pd.DataFrame(rows),
-                _caption(ch, f"Laboratory shift from baseline to the worst value, {FOLLOW_UP}"),
-                shift_note,
-            ),
+            "safety_shift_table": efficacy.html_table(shift_frame(shifts), title, shift_note),
             "safety_ranges_table": efficacy.html_table(
-                pd.DataFrame(ranges), "Laboratory reference ranges (adults)", range_note
+                reference_range_frame(),
+                "Laboratory reference ranges (adults)",
+                efficacy.footnote(ch, f"{LAB_REFERENCE_SOURCE}."),
             ),
         },
         figures={"safety_labs_fig": fig},

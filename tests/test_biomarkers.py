@@ -28,6 +28,7 @@ def _subjects(arms: list[str]) -> pd.DataFrame:
         {
             c.SUBJECT_ID: [f"S{i}" for i in range(n)],
             c.ARM: arms,
+            c.SEX: ["F"] * n,
             c.PER_PROTOCOL: pd.array([True] * n, dtype="boolean"),
             c.SAFETY: pd.array([True] * n, dtype="boolean"),
         }
@@ -191,6 +192,23 @@ def test_detectable_odds_ratio_hsieh_hand_value():
         (norm.ppf(0.975) + norm.ppf(0.8)) / 5
     )
     assert np.isnan(bm.detectable_odds_ratio(17, 1.0))
+
+
+def test_sample_size_values_counts_ldil2_responders():
+    frame = pd.DataFrame(
+        {
+            c.ARM: [c.ARM_LDIL2] * 4 + [c.ARM_PLACEBO] * 2,
+            "response": [True, True, True, False, True, False],
+        }
+    )
+    values = bm.sample_size_values(frame)
+    assert (values["bio_assoc_n"], values["bio_assoc_responders"]) == (4, 3)
+    assert (values["bio_assoc_non_responders"], values["bio_assoc_n_placebo"]) == (1, 2)
+    # n p (1 - p) = 4 * 0.75 * 0.25 = 0.75; (1.959964 + 0.841621) / sqrt(0.75) = 3.2350;
+    # exp = 25.4
+    assert values["bio_assoc_detectable_or"] == "25.4"
+    all_respond = bm.sample_size_values(frame.assign(response=True))
+    assert all_respond["bio_assoc_detectable_or"] == "NA"
 
 
 def test_make_marker_response_frame_complete_cases_and_nri():

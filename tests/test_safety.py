@@ -70,8 +70,8 @@ def _events() -> pd.DataFrame:
     )
 
 
-def test_safety_subjects_and_arm_sizes_exclude_undosed():
-    population = safety.safety_subjects(_subjects())
+def test_members_and_arm_sizes_exclude_undosed():
+    population = safety.members(_subjects())
     assert population[c.SUBJECT_ID].tolist() == ["S1", "S2", "S4", "S5"]
     assert safety.arm_sizes(population) == {c.ARM_LDIL2: 2, c.ARM_PLACEBO: 2}
 
