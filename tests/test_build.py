@@ -423,3 +423,37 @@ def test_built_book_report_and_downloads(built_book: Path):
         page = (built_book / "html" / f"{name}.html").read_text(encoding="utf-8")
         assert f"_sources/{name}.ipynb" in page, f"{name}: no notebook download"
         assert (built_book / "html" / "_sources" / f"{name}.ipynb").is_file()
+
+
+def test_execute_fixture_runs_the_landing_page(execute):
+    """The `execute` fixture other tests use: the landing page glues the release facts."""
+    metadata = yaml.safe_load((ROOT / "data" / contract.METADATA).read_text(encoding="utf-8"))
+    ran = execute("index", {"population": "itt"}, data_dir=ROOT / "data")
+    assert ran.glued["release_version"] == repr(str(metadata["version"]))
+    assert ran.glued["release_provenance"] == repr(str(metadata["provenance"]))
+    hidden = [c for c in ran.notebook.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(hidden) == 1 and "remove-cell" in hidden[0].metadata.tags
+    assert '"population": "itt"' in hidden[0].source
+
+
+def test_jupytext_pairs_chapter_with_git_ignored_notebook(tmp_path: Path):
+    """`jupytext --sync chapters/X.md` writes _notebooks/X.ipynb and leaves the .md as it is."""
+    shutil.copy(ROOT / "jupytext.toml", tmp_path / "jupytext.toml")
+    (tmp_path / "chapters").mkdir()
+    source = ROOT / f"{build.toc_documents(ROOT)[1]}.md"
+    chapter = tmp_path / "chapters" / source.name
+    shutil.copy(source, chapter)
+    jupytext = Path(sys.executable).with_name("jupytext")
+    result = subprocess.run(
+        [str(jupytext), "--sync", f"chapters/{source.name}"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    paired = tmp_path / "_notebooks" / f"{source.stem}.ipynb"
+    assert paired.is_file()
+    assert not (tmp_path / "chapters" / f"{source.stem}.ipynb").exists()
+    assert chapter.read_bytes() == source.read_bytes()
+    assert "_notebooks/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
