@@ -256,6 +256,7 @@ def test_chapter_key_follows_declared_data_only(tiny_book: Path):
 # ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.build
 def test_tiny_build_then_noop_rebuild_starts_no_kernel(tiny_book: Path, tmp_path: Path):
     out = tmp_path / "out"
     trap = kernel_trap(tmp_path / "trap")
@@ -274,6 +275,7 @@ def test_tiny_build_then_noop_rebuild_starts_no_kernel(tiny_book: Path, tmp_path
     assert (out / "html" / f"data-release-{version}.zip").is_file()
 
 
+@pytest.mark.build
 def test_failing_cell_names_chapter_cell_exception_and_keeps_site(tiny_book: Path, tmp_path):
     out = tmp_path / "out"
     assert run_build("--out", str(out), cwd=tiny_book).returncode == 0
@@ -297,6 +299,7 @@ def test_failing_cell_names_chapter_cell_exception_and_keeps_site(tiny_book: Pat
     assert not list(out.rglob(".tmp-*"))
 
 
+@pytest.mark.build
 def test_invalid_release_stops_build_and_keeps_site(tiny_book: Path, tmp_path: Path):
     out = tmp_path / "out"
     assert run_build("--out", str(out), cwd=tiny_book).returncode == 0
@@ -314,6 +317,7 @@ def test_invalid_release_stops_build_and_keeps_site(tiny_book: Path, tmp_path: P
     assert tree_digest(out / "html") == site
 
 
+@pytest.mark.build
 @pytest.mark.parametrize("moment", ["executing", "jupyter-book"])
 def test_killed_build_recovers_with_same_results(tiny_book: Path, tmp_path: Path, moment: str):
     write_chapter(tiny_book, "beta", contract.ADVERSE_EVENTS, sleep=4)
