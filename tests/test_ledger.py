@@ -130,3 +130,27 @@ def test_make_ledger_flags_a_changed_data_value(release_copy):
     # 11/17 = 64.7%
     assert result.loc["acr20_w12_ldil2", "recomputed"] == pytest.approx(100 * 11 / 17)
     assert result.loc["n_pp_ldil2", "status"] == "reproduced"
+
+
+def test_ledger_display_prints_numbers_as_the_record_does():
+    release = data.load(DATA)
+    frame = ledger.make_ledger(release, derive.make_analysis_table(release))
+    shown = ledger.ledger_display(release, frame).set_index("Published statement")
+    acr20 = shown.loc["ACR20 at week 12, Ld-IL2 + MTX: 70.6%"]
+    # 12/17 = 70.588...%: printed 70.6%, difference 70.588 - 70.6 = -0.01 percentage points
+    assert acr20[["Published", "Recomputed", "Difference", "Rule", "Status"]].tolist() == [
+        "70.6%",
+        "70.6%",
+        "-0.01",
+        "equal at one decimal",
+        "reproduced",
+    ]
+    count = shown.loc["Randomized (started), Ld-IL2 + MTX: 23"]
+    assert count[["Published", "Recomputed", "Difference", "Rule"]].tolist() == [
+        "23",
+        "23",
+        "+0",
+        "equal",
+    ]
+    p_row = shown.loc[shown["Rule"] == "within a factor of 2"].iloc[0]
+    assert p_row["Published"] == "0.014"
