@@ -313,6 +313,7 @@ def _build_pages(site: Path, notebooks: list[Path]) -> Path:
     return site / "_build" / "html"
 
 
+@pytest.mark.build
 def test_safety_chapter_small_release_no_placebo_events_and_markup_terms(execute, tmp_path):
     """A small release with no adverse events on placebo, a missing immunology visit, and AE
     text holding HTML markup: the chapter runs, and the built page shows the markup as text."""
