@@ -214,3 +214,14 @@ def test_chapter_key_of_a_chapter_reading_snapshots_follows_them(tmp_path):
     snapshot.write_text(snapshot.read_text().replace('"a:x": 1', '"a:x": 2'))
     assert build.chapter_key(md, {}, tmp_path / "data", reads, root) != before
     assert build.chapter_key(md, {}, tmp_path / "data", ("subjects.csv",), root) == unaware
+
+
+def test_committed_snapshots_show_real_differences():
+    # releases/ ships a snapshot of the current data release and of the earlier data transfer
+    store = Path(__file__).resolve().parents[1] / "releases"
+    version = data.load(store.parent / "data", tables=[]).version
+    current = releases.read_snapshot(store / f"{version}.json")
+    assert releases.previous_version(store, version) == releases.EARLIER_RELEASE["version"]
+    changed = releases.what_changed(current["values"], store, version)
+    assert len(changed) > 0
+    assert current["edition"]["population"] == "per_protocol"
