@@ -50,10 +50,8 @@ def glued_values(notebook: Path) -> dict[str, Scalar]:
     return {name: value for name, value in values.items() if value is not None}
 
 
-def _literal(text: str | None) -> Scalar | None:
+def _literal(text: str) -> Scalar | None:
     """The plain scalar a ``text/plain`` repr stands for, or None for any other object."""
-    if text is None:
-        return None
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError):
