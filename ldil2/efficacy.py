@@ -110,18 +110,17 @@ SIMULATED_NOTICE = (
 
 
 def edition_facts(ch: Any) -> Result:
-    """Glue values every chapter uses: release version and provenance, population, arm labels,
-    n per arm in the population, the simulated-data notice and the figure source line."""
+    """Glue values every chapter uses: ``release_version``, ``release_provenance``,
+    ``population_label``, ``arm_<arm>_label``, ``n_<arm>`` (participants in the population),
+    ``simulated_notice`` (empty for trial data) and ``figure_source`` (for figure captions)."""
     counts = population_counts(ch.release.subjects, ch.population)
     return Result(
         values={
             "release_version": ch.release.version,
             "release_provenance": ch.release.provenance,
             "population_label": ch.population_label,
-            "arm_ldil2_label": c.ARM_LABELS[c.ARM_LDIL2],
-            "arm_placebo_label": c.ARM_LABELS[c.ARM_PLACEBO],
-            "n_ldil2": counts[c.ARM_LDIL2],
-            "n_placebo": counts[c.ARM_PLACEBO],
+            **{f"arm_{arm}_label": c.ARM_LABELS[arm] for arm in c.ARMS},
+            **{f"n_{arm}": counts[arm] for arm in c.ARMS},
             "simulated_notice": SIMULATED_NOTICE if ch.release.is_simulated else "",
             "figure_source": tables.source_note(ch.release),
         }
@@ -372,7 +371,7 @@ def dosing_days(exposure: pd.DataFrame) -> dict[int, list[int]]:
     planned = exposure.groupby(c.CYCLE)[c.DOSES_PLANNED].max() if len(exposure) else {}
     days = {}
     for cycle, start_week in enumerate(c.DOSING_CYCLE_START_WEEKS, start=1):
-        n = int(planned.get(cycle, c.DOSES_PER_CYCLE)) if len(exposure) else c.DOSES_PER_CYCLE
+        n = int(planned.get(cycle, c.DOSES_PER_CYCLE))
         days[cycle] = [7 * start_week + c.DOSE_INTERVAL_DAYS * k for k in range(n)]
     return days
 
@@ -460,7 +459,6 @@ def docstring_sections(func: Callable[..., Any]) -> dict[str, str]:
 
 def definition_functions() -> list[tuple[str, Callable[..., Any]]]:
     """(outcome, the ldil2 function whose docstring defines it), in the order of the book."""
-
     return [
         ("DAS28-ESR", indices.das28_esr),
         ("DAS28-CRP", indices.das28_crp),

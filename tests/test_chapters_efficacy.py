@@ -394,3 +394,9 @@ def test_comparison_table_adds_odds_ratio_before_p():
     # Woolf: OR = (3*3)/(1*1) = 9; SE(ln OR) = sqrt(1/3 + 1 + 1 + 1/3) = 1.633;
     # CI = exp(ln 9 -/+ 1.96*1.633) = 0.37 to 220.93
     assert frame["Odds ratio (95% CI)"].iloc[0] == "9.00 (0.37 to 220.93)"
+
+
+def test_dosing_days_without_exposure_uses_the_protocol_schedule():
+    exposure = pd.DataFrame(columns=[c.SUBJECT_ID, c.CYCLE, c.DOSES_PLANNED, c.DOSES_RECEIVED])
+    days = efficacy.dosing_days(exposure)
+    assert [len(d) for d in days.values()] == [c.DOSES_PER_CYCLE] * len(c.DOSING_CYCLE_START_WEEKS)
