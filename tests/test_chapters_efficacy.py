@@ -400,3 +400,62 @@ def test_dosing_days_without_exposure_uses_the_protocol_schedule():
     exposure = pd.DataFrame(columns=[c.SUBJECT_ID, c.CYCLE, c.DOSES_PLANNED, c.DOSES_RECEIVED])
     days = efficacy.dosing_days(exposure)
     assert [len(d) for d in days.values()] == [c.DOSES_PER_CYCLE] * len(c.DOSING_CYCLE_START_WEEKS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bundles on the shipped release (no kernel)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    """The chapter object of the shipped release with the book's parameters."""
+    from ldil2 import chapter, data
+
+    params = chapter.read_parameters(ROOT / chapter.PARAMETERS_FILE)
+    return chapter.Chapter(params=params, release=data.load(ROOT / "data"))
+
+
+def test_primary_across_visit_models_are_the_ledgers(shipped):
+    from ldil2 import ledger
+
+    # the chapter and the reproduction ledger must report the same published analyses
+    for endpoint, fit in (("acr20", efficacy.binary_across_visits),
+                          ("cdai", efficacy.change_across_visits)):  # fmt: skip
+        chapter_p = fit(shipped, endpoint).p_value
+        ledger_p = ledger.published_analysis(shipped.analysis, endpoint, c.PER_PROTOCOL).p_value
+        assert chapter_p == pytest.approx(ledger_p)
+
+
+def test_acr20_primary_glues_the_published_counts(shipped):
+    values = efficacy.acr20_primary(shipped).values
+    # published record: 12/17 vs 10/23 at week 12, 13/17 vs 13/23 at week 24
+    assert values["acr20_w12_ldil2_nN"] == "12/17 (70.6%)"
+    assert values["acr20_w12_placebo_nN"] == "10/23 (43.5%)"
+    assert values["acr20_w24_ldil2_pct"] == "76.5%"
+    assert values["acr20_w24_placebo_pct"] == "56.5%"
+    assert values["acr20_gee_published_p"] == "P = 0.014"
+
+
+def test_simulation_assumptions_list_every_scenario_entry(shipped):
+    from ldil2 import simulate
+
+    result = efficacy.simulation_assumptions(shipped)
+    scenario = shipped.release.data_dir / shipped.release.metadata["scenario"]
+    expected = len(simulate.load_scenario(scenario)["assumptions"])
+    assert len(result.tables["assumptions_table"].rows) == expected
+    calibration = result.tables["calibration_table"].to_frame()
+    assert len(calibration) == len(shipped.release.published)
+
+
+def test_simulation_assumptions_for_trial_data_say_nothing_is_simulated(shipped):
+    from dataclasses import replace
+
+    from ldil2 import chapter
+
+    trial = replace(shipped.release, metadata={**shipped.release.metadata, "provenance": "trial"})
+    ch = chapter.Chapter(params=shipped.params, release=trial)
+    result = efficacy.simulation_assumptions(ch)
+    assert "trial data" in result.values["assumptions_intro"]
+    assert efficacy.edition_facts(ch).values["simulated_notice"] == ""
+    assert "Trial data" in result.tables["assumptions_table"].footnote[-1]
