@@ -1,10 +1,12 @@
 """The built site in a real headless Chromium (Debian's ``chromium``, driven by Playwright).
 
 One browser and one context serve the whole module: the site is crawled once from the landing
-page through the sidebar, and every page is checked on that one visit (console, images, notice,
-axe-core, width at 390 px); the tests below only read the records. Playwright never downloads a
-browser here: it launches the system Chromium by path. Without Chromium the tests skip, except
-under CI=true, where a missing browser is a failure (.ci/run installs it).
+page through the sidebar, and every page is checked on that one visit (console, requests,
+images, notice, axe-core, width at 390 px; then one reload in the reader's dark theme for colour
+contrast); the tests below only read the records. Playwright never downloads a browser here: it
+launches the system Chromium by path, and every host but 127.0.0.1 fails to resolve. Without
+Chromium the tests skip, except under CI=true, where a missing browser is a failure (.ci/run
+installs it).
 """
 
 from __future__ import annotations
