@@ -514,6 +514,8 @@ def exposure_result(ch: Any) -> efficacy.Result:
             )
         rows.append(row)
     overall = summary.loc[summary[c.CYCLE] == "All"].set_index(c.ARM)["pct_planned"]
+    windows = dosing_windows_weeks()
+    when = f"weeks {windows[0][0]:g}-{windows[-1][1]:g}"
     note = efficacy.footnote(
         ch,
         "Doses received out of doses planned (exposure.csv) per dosing cycle; 'dosed' counts "
@@ -524,7 +526,9 @@ def exposure_result(ch: Any) -> efficacy.Result:
         values={f"safety_pct_planned_{arm}": f"{overall[arm]:.1f}%" for arm in c.ARMS},
         tables={
             "safety_exposure_table": efficacy.html_table(
-                pd.DataFrame(rows), _caption(ch, "Study-drug exposure by dosing cycle"), note
+                pd.DataFrame(rows),
+                _caption(ch, f"Study-drug exposure by dosing cycle, {when}"),
+                note,
             )
         },
     )
