@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import statsmodels.formula.api as smf
 from scipy import stats as sps
 
 from ldil2 import contract as c
-from ldil2 import data, derive, testing
+from ldil2 import data, derive, ledger, testing
 from ldil2 import estimands as e
 
 
@@ -207,3 +208,45 @@ def test_estimands_chapter_runs_on_a_small_release(tmp_path, execute):
     names = {o.metadata["scrapbook"]["name"] for cell in executed.notebook.cells
              for o in cell.get("outputs", []) if "scrapbook" in o.get("metadata", {})}  # fmt: skip
     assert {"estimand_table", "estimand_results_table", "cdai_tipping_fig", "verdict"} <= names
+
+
+# ---------------------------------------------------------------------------------------------
+# The built editions (slow: share the session builds)
+# ---------------------------------------------------------------------------------------------
+
+
+def _page(out: Path, name: str) -> str:
+    return (out / "html" / "chapters" / f"{name}.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.build
+def test_built_book_has_the_estimands_ledger_and_changes_pages(built_book: Path):
+    estimands = _page(built_book, "estimands")
+    assert "Intercurrent event (withdrawal) and strategy" in estimands
+    assert "ITT with multiple imputation" in estimands
+    assert 'alt="Two line charts against the shift' in estimands
+    release = data.load(ROOT / "data")
+    expected = ledger.ledger_summary(
+        ledger.make_ledger(release, derive.make_analysis_table(release))
+    )
+    assert expected in _page(built_book, "ledger")
+    assert "What changed" in _page(built_book, "changes")
+    for name in ("estimands", "ledger", "changes"):
+        assert "Traceback" not in _page(built_book, name)
+
+
+@pytest.mark.build
+def test_itt_edition_builds_and_recomputes_the_ledger_in_the_published_populations(
+    itt_book: Path,
+):
+    report = json.loads((itt_book / "report.json").read_text(encoding="utf-8"))
+    assert report["status"] == "ok"
+    assert report["parameters"]["population"] == "itt"
+    assert all(chapter["status"] != "failed" for chapter in report["chapters"].values())
+    # the ledger compares each number in the population the record states, whatever the edition
+    release = data.load(ROOT / "data")
+    expected = ledger.ledger_summary(
+        ledger.make_ledger(release, derive.make_analysis_table(release))
+    )
+    assert expected in _page(itt_book, "ledger")
+    assert "intention-to-treat population" in _page(itt_book, "primary")
