@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -36,20 +37,31 @@ NOT_SNAPSHOT = (".venv", ".git", "_build", "_notebooks", "node_modules", "*.egg-
 NOT_SNAPSHOT += ("__pycache__",)
 
 
-def timed(command: list[str], cwd: Path, snapshot: Path) -> float:
-    """Wall time of ``command`` run on ``snapshot``; exits with its output if it fails."""
+CPU: dict[str, float] = {}  # CPU seconds (user + system) of each measurement, all processes
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command: list[str], cwd: Path, snapshot: Path, label: str = "") -> float:
+    """Wall time of ``command`` run on ``snapshot``; exits with its output if it fails. The CPU
+    time of the command and every process it started (kernels too) goes to ``CPU[label]``."""
     env = dict(os.environ, **THREAD_ENV, PYTHONPATH=str(snapshot))
+    cpu = _children_cpu()
     start = time.perf_counter()
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
+    CPU[label] = _children_cpu() - cpu
     if result.returncode != 0:
         sys.exit(f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return seconds
 
 
-def build(snapshot: Path, out: Path, data: Path, jobs: int) -> float:
+def build(snapshot: Path, out: Path, data: Path, jobs: int, label: str) -> float:
     command = [sys.executable, "-m", "ldil2", "build", "--out", str(out), "--jobs", str(jobs)]
-    return timed([*command, "-p", f"data_dir={data}"], snapshot, snapshot)
+    return timed([*command, "-p", f"data_dir={data}"], snapshot, snapshot, label)
 
 
 def baseline_tree(tmp: Path, snapshot: Path, data: Path) -> Path:
@@ -89,16 +101,17 @@ def main() -> None:
     snapshot = shutil.copytree(ROOT, tmp / "book", ignore=shutil.ignore_patterns(*NOT_SNAPSHOT))
     data = snapshot / "data"
     times: dict[str, float] = {}
-    times["a"] = build(snapshot, tmp / "ours", data, args.jobs)
+    times["a"] = build(snapshot, tmp / "ours", data, args.jobs, "a")
     print(f"(a) cold build                 {times['a']:7.1f} s", flush=True)
     tree = baseline_tree(tmp, snapshot, data)
     jb = str(Path(sys.executable).with_name("jupyter-book"))
-    times["b"] = timed([jb, "build", str(tree), "--path-output", str(tmp / "jb")], tree, snapshot)
+    baseline = [jb, "build", str(tree), "--path-output", str(tmp / "jb")]
+    times["b"] = timed(baseline, tree, snapshot, "b")
     print(f"(b) jupyter-book executing     {times['b']:7.1f} s", flush=True)
-    times["c"] = build(snapshot, tmp / "ours", data, args.jobs)
+    times["c"] = build(snapshot, tmp / "ours", data, args.jobs, "c")
     print(f"(c) no-op rebuild              {times['c']:7.1f} s", flush=True)
     change_one_adverse_event(data)
-    times["d"] = build(snapshot, tmp / "ours", data, args.jobs)
+    times["d"] = build(snapshot, tmp / "ours", data, args.jobs, "d")
     print(f"(d) adverse_events.csv changed {times['d']:7.1f} s", flush=True)
     if not args.skip_large:
         large = tmp / "large"
@@ -106,9 +119,13 @@ def main() -> None:
         scenario = ["--scenario", str(snapshot / "data" / "scenario.yml")]
         seconds = timed([*simulate, *scenario, "--out", str(large)], snapshot, snapshot)
         print(f"    (simulating the large release: {seconds:.1f} s, not counted)", flush=True)
-        times["e"] = build(snapshot, tmp / "large-out", large, args.jobs)
+        times["e"] = build(snapshot, tmp / "large-out", large, args.jobs, "e")
         print(f"(e) cold build, 100x release   {times['e']:7.1f} s", flush=True)
-    print("ratios (target):")
+    for label, seconds in sorted(CPU.items()):
+        if label:
+            print(f"    CPU time of ({label}): {seconds:7.1f} s", flush=True)
+    print(f"    load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print("ratios of wall times (target):")
     for ratio, target in TARGETS.items():
         top, bottom = ratio.split("/")
         if top in times:
