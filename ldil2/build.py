@@ -502,8 +502,13 @@ def _static_files(root: Path, names: list[str]) -> list[Path]:
     found = [p for p in root.glob("*.bib")]
     found += [p for p in (root / "_static").rglob("*") if p.is_file()]
     for folder in folders:
-        found += [p for p in folder.rglob("*") if p.is_file() and p.suffix not in {".md", ".ipynb"}]
-    return sorted(found)
+        found += [p for p in folder.rglob("*") if p.suffix not in {".md", ".ipynb"}]
+
+    def wanted(path: Path) -> bool:  # hidden files (.ipynb_checkpoints, .DS_Store), caches: no
+        parts = path.relative_to(root).parts
+        return path.is_file() and not any(p.startswith(".") or p == "__pycache__" for p in parts)
+
+    return sorted(p for p in found if wanted(p))
 
 
 def _stage(
