@@ -786,7 +786,10 @@ def build_command(params_file: Path, overrides: list[str], out: Path, jobs: int)
     print why and return 1."""
     root = Path.cwd()
     try:
-        params = read_parameters(params_file)
+        try:
+            params = read_parameters(params_file)
+        except (OSError, ValueError, yaml.YAMLError) as error:
+            raise BuildError(f"parameters file {params_file}: {error}") from None
         params.update(parse_overrides(overrides))
         build_book(root, params, out.resolve(), jobs)
     except BuildError as error:

@@ -7,6 +7,7 @@ Tests marked ``build`` build the real book (shared through the session fixture `
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
 import json
@@ -461,3 +462,28 @@ def test_jupytext_pairs_chapter_with_git_ignored_notebook(tmp_path: Path):
     assert not (tmp_path / "chapters" / f"{source.stem}.ipynb").exists()
     assert chapter.read_bytes() == source.read_bytes()
     assert "_notebooks/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+
+
+def test_second_build_in_same_folder_is_refused(tiny_book: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    out.mkdir()
+    with open(out / ".lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = run_build("--out", str(out), cwd=tiny_book)
+    assert result.returncode == 1
+    assert "another build is running" in result.stderr
+
+
+def test_recover_restores_a_site_caught_mid_swap(tmp_path: Path):
+    """Killed between the two renames of the swap: the old site comes back, leftovers go."""
+    old = tmp_path / ".html-old"
+    old.mkdir()
+    (old / "index.html").write_text("previous site", encoding="utf-8")
+    (tmp_path / ".html-new1234").mkdir()
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / ".tmp-abc.ipynb").write_text("{", encoding="utf-8")
+    (tmp_path / "work").mkdir()  # a Sphinx folder without its .complete marker
+    build._recover(tmp_path)
+    assert (tmp_path / "html" / "index.html").read_text(encoding="utf-8") == "previous site"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "html"]
+    assert not list((tmp_path / "cache").iterdir())
