@@ -568,7 +568,9 @@ def _recover(out: Path) -> None:
         os.rename(old, html_dir)
     for leftover in [old, *out.glob(".html-new*")]:
         shutil.rmtree(leftover, ignore_errors=True)
-    for tmp in out.rglob(".tmp-*"):
+    # only this edition's own folders: another edition may be building in a subfolder of out
+    leftovers = [*out.glob(".tmp-*"), *(out / "cache").glob(".tmp-*")]
+    for tmp in [*leftovers, *(out / "stage").rglob(".tmp-*")]:
         tmp.unlink()
     work = out / "work"
     if work.is_dir() and not (work / ".complete").is_file():
