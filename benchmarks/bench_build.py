@@ -15,6 +15,7 @@ cannot change the cache keys; the repository is not touched.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -82,6 +83,13 @@ def baseline_tree(tmp: Path, snapshot: Path, data: Path) -> Path:
     return tree
 
 
+def slowest(out: Path, count: int = 4) -> str:
+    """The ``count`` chapters of an edition's last build that took longest, with their seconds."""
+    chapters = json.loads((out / "report.json").read_text(encoding="utf-8"))["chapters"]
+    ranked = sorted(chapters.items(), key=lambda item: -item[1]["seconds"])[:count]
+    return ", ".join(f"{name} {entry['seconds']:.1f} s" for name, entry in ranked)
+
+
 def change_one_adverse_event(data: Path) -> None:
     """Change the grade of the first adverse event (1 <-> 2): a valid, real content change."""
     path = data / contract.ADVERSE_EVENTS
@@ -132,6 +140,9 @@ def main() -> None:
             value = times[top] / times[bottom]
             verdict = "ok" if value <= target else "MISSED"
             print(f"  {ratio} = {value:5.2f}  (<= {target})  {verdict}")
+    for label, out in (("a", tmp / "ours"), ("e", tmp / "large-out")):
+        if label in times:
+            print(f"slowest chapters of ({label}): {slowest(out)}")
     page, size = heaviest_page(tmp / "ours" / "html")
     print(f"heaviest page: {page} {size / 1000:.0f} KB (with its images)")
     shutil.rmtree(tmp, ignore_errors=True)
