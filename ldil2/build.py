@@ -474,14 +474,27 @@ def _execute_job(md_path: Path, params: dict[str, Any], cached: Path, cwd: Path)
     return time.perf_counter() - start
 
 
-def _edition_config(root: Path, version: str, simulated: bool) -> str:
-    """The staged ``_config.yml``: the book's, plus the data-release notice on every page and
-    the folder of extra downloads (the data-release zip) copied to the site root."""
+def _edition_config(root: Path, version: str, simulated: bool, zip_name: str, sha: str) -> str:
+    """The staged ``_config.yml``: the book's, plus the data-release notice on every page, the
+    folder of extra downloads (the data-release zip) copied to the site root, and the MyST
+    substitutions ``release_download`` (a link to the zip) and ``release_sha256`` that the
+    landing page shows. Passing the checksum here rather than as a chapter parameter means a
+    data change re-executes only the chapters that read the changed files."""
     config = yaml.safe_load((root / CONFIG_FILE).read_text(encoding="utf-8"))
     notice = f"Data release {version}."
     if simulated:
         notice = f"{SIMULATED_NOTICE} {notice}"
     config.setdefault("html", {})["announcement"] = html.escape(notice)
+    parse = config.setdefault("parse", {})
+    extensions = parse.setdefault("myst_enable_extensions", [])
+    if "substitution" not in extensions:
+        extensions.append("substitution")
+    name = html.escape(zip_name)
+    parse["myst_substitutions"] = {
+        **parse.get("myst_substitutions", {}),
+        "release_download": f'<a href="{name}" download>{name}</a>',
+        "release_sha256": html.escape(sha),
+    }
     sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx_config["html_extra_path"] = [DOWNLOADS_DIR]
     return yaml.safe_dump(config, sort_keys=True, allow_unicode=True)
@@ -589,17 +602,12 @@ def _swap_site(built: Path, out: Path, site_key: str) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _plan(
-    root: Path, params: dict[str, Any], data_dir: Path, cache: Path, zip_name: str, zip_sha: str
-) -> list[ChapterJob]:
-    names = toc_documents(root)
+def _plan(root: Path, params: dict[str, Any], data_dir: Path, cache: Path) -> list[ChapterJob]:
     jobs = []
-    for position, name in enumerate(names):
+    for name in toc_documents(root):
         md_path = root / f"{name}.md"
         reads = chapter_reads(read_chapter(md_path), md_path)
         chapter = dict(params, tables=[t for t in contract.RELEASE_TABLES if t in reads])
-        if position == 0:  # the landing page offers the data release for download
-            chapter.update(release_zip=zip_name, release_sha256=zip_sha)
         key = chapter_key(md_path, chapter, data_dir, reads, root)
         cached = cache / f"{name.replace('/', '__')}.{key[:16]}.ipynb"
         jobs.append(ChapterJob(name, md_path, chapter, key, cached))
@@ -725,7 +733,7 @@ def _build_locked(
         zip_bytes = release_zip_bytes(data_dir)
         zip_sha = hashlib.sha256(zip_bytes).hexdigest()
         report.data.update(zip=zip_name, sha256=zip_sha)
-        plan = _plan(root, params, data_dir, out / "cache", zip_name, zip_sha)
+        plan = _plan(root, params, data_dir, out / "cache")
         (out / "kernels.log").write_text("", encoding="utf-8")
         executing = time.perf_counter()
         try:
@@ -740,7 +748,7 @@ def _build_locked(
         for stale in (out / "cache").glob("*.ipynb"):
             if stale not in current:
                 stale.unlink()
-        config = _edition_config(root, version, release.is_simulated)
+        config = _edition_config(root, version, release.is_simulated, zip_name, zip_sha)
         site_key = _stage(root, out / "stage", plan, config, zip_name, zip_bytes)
         site_file = out / "html" / SITE_KEY_FILE
         book_seconds = 0.0

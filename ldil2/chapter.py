@@ -24,7 +24,7 @@ from ldil2 import contract
 PARAMETERS_FILE = "parameters.yml"
 TOC_FILE = "_toc.yml"
 # Parameters the build adds for its own use (not chosen by an editor of the book).
-INTERNAL_PARAMETERS = ("tables", "release_zip", "release_sha256")
+INTERNAL_PARAMETERS = ("tables",)
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -87,8 +87,8 @@ class Chapter:
         return contract.POPULATION_LABELS[self.population]
 
     def parameters_html(self) -> str:
-        """The edition's parameters as an HTML table (names and values escaped); ``tables`` and
-        the download parameters of the landing page are left out."""
+        """The edition's parameters as an HTML table (names and values escaped); ``tables``
+        (which the build sets per chapter) is left out."""
         shown = {k: v for k, v in self.params.items() if k not in INTERNAL_PARAMETERS}
         rows = "".join(
             f"<tr><td><code>{html.escape(str(k))}</code></td><td>{html.escape(str(v))}</td></tr>"
@@ -98,21 +98,6 @@ class Chapter:
             '<table class="table"><caption>Parameters this edition was built with</caption>'
             f"<thead><tr><th>parameter</th><th>value</th></tr></thead><tbody>{rows}</tbody>"
             "</table>"
-        )
-
-    def release_download_html(self) -> str:
-        """A link to the data-release zip the build placed at the site root, with its sha256.
-
-        Outside the build (an author running the page in JupyterLab, where no zip exists) it
-        says that the build adds the download.
-        """
-        if "release_zip" not in self.params:
-            return "<p>The book build adds the data-release download here.</p>"
-        name = html.escape(self.params["release_zip"])
-        sha = html.escape(self.params["release_sha256"])
-        return (
-            f'<p><a href="{name}" download>Download the data release ({name})</a><br>'
-            f"sha256: <code>{sha}</code></p>"
         )
 
     @cached_property
