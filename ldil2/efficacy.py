@@ -675,21 +675,32 @@ def comparison_table(
     return tables.HtmlTable(table.caption, header, rows, table.footnote, table.kinds)
 
 
+NOT_ESTIMABLE = "not estimable"
+"""Table text of a model contrast that cannot be estimated (never "nan")."""
+
+
 def gee_table(ch: Any, result: Any, measure: str) -> tables.HtmlTable:
     """Per-visit odds ratios and model-based risk differences of a logistic GEE
     (:func:`ldil2.stats.gee_binary`) with the across-visit odds ratio as the last row; the
-    footnote is the model's own description."""
-    rows = [
-        {
-            "Week": str(int(v[c.WEEK])),
-            "Odds ratio (95% CI)": interval_text(v["estimate"], v["ci_low"], v["ci_high"], 2),
-            "Risk difference, percentage points (95% CI)": interval_text(
-                100 * v["risk_difference"], 100 * v["rd_ci_low"], 100 * v["rd_ci_high"]
-            ),
-            "P": stats.format_p(float(v["p_value"])),
-        }
-        for _, v in result.per_visit.iterrows()
-    ]
+    footnote is the model's own description. A visit whose contrast is not estimable
+    (``per_visit["estimable"]`` False: an arm with no or only responders) reads "not estimable"."""
+    rows = []
+    for _, v in result.per_visit.iterrows():
+        row = {"Week": str(int(v[c.WEEK]))}
+        if not bool(v["estimable"]):
+            columns = ("Odds ratio (95% CI)", "Risk difference, percentage points (95% CI)", "P")
+            rows.append(row | dict.fromkeys(columns, NOT_ESTIMABLE))
+            continue
+        rows.append(
+            row
+            | {
+                "Odds ratio (95% CI)": interval_text(v["estimate"], v["ci_low"], v["ci_high"], 2),
+                "Risk difference, percentage points (95% CI)": interval_text(
+                    100 * v["risk_difference"], 100 * v["rd_ci_low"], 100 * v["rd_ci_high"]
+                ),
+                "P": stats.format_p(float(v["p_value"])),
+            }
+        )
     rows.append(
         {
             "Week": "Across visits",

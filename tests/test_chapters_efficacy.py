@@ -396,6 +396,39 @@ def test_comparison_table_adds_odds_ratio_before_p():
     assert frame["Odds ratio (95% CI)"].iloc[0] == "9.00 (0.37 to 220.93)"
 
 
+def test_gee_table_prints_not_estimable_instead_of_nan():
+    from types import SimpleNamespace
+
+    from ldil2 import stats
+
+    per_visit = pd.DataFrame(
+        {
+            c.WEEK: [4, 12],
+            "estimate": [np.nan, 2.0],
+            "ci_low": [np.nan, 1.0],
+            "ci_high": [np.nan, 4.0],
+            "p_value": [np.nan, 0.05],
+            "risk_difference": [np.nan, 0.2],
+            "rd_ci_low": [np.nan, 0.1],
+            "rd_ci_high": [np.nan, 0.3],
+            "estimable": [False, True],
+        }
+    )
+    result = stats.LongitudinalResult(
+        estimate=2.0, ci_low=1.0, ci_high=4.0, p_value=0.05, measure="odds ratio",
+        per_visit=per_visit, n_subjects={c.ARM_LDIL2: 2, c.ARM_PLACEBO: 2},
+        n_observations=8, weeks=(4, 12), description="Logistic GEE.",
+    )  # fmt: skip
+    subjects = pd.DataFrame({c.ARM: list(c.ARMS), c.PER_PROTOCOL: [True, True]})
+    release = SimpleNamespace(subjects=subjects, is_simulated=True, version="test")
+    ch = SimpleNamespace(release=release, population=c.PER_PROTOCOL)
+    frame = efficacy.gee_table(ch, result, "ACR20").to_frame().set_index("Week")
+    assert frame.loc["4"].tolist() == ["not estimable"] * 3
+    assert "nan" not in " ".join(frame.to_numpy().ravel())
+    # week 12 estimable: OR 2.00 (1.00 to 4.00), RD 20.0 (10.0 to 30.0) points, P = 0.050
+    assert frame.loc["12"].tolist() == ["2.00 (1.00 to 4.00)", "20.0 (10.0 to 30.0)", "P = 0.050"]
+
+
 def test_dosing_days_without_exposure_uses_the_protocol_schedule():
     exposure = pd.DataFrame(columns=[c.SUBJECT_ID, c.CYCLE, c.DOSES_PLANNED, c.DOSES_RECEIVED])
     days = efficacy.dosing_days(exposure)
