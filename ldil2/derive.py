@@ -9,12 +9,13 @@
 5. :func:`derive_change`      ``chg_<x>`` = value - baseline value
 6. :func:`derive_acr`         ACR20/50/70 versus baseline
 7. :func:`derive_eular`       EULAR response (DAS28-ESR)
-8. :func:`derive_boolean_remission`  ACR/EULAR Boolean remission 2011 and 2022
-9. :func:`derive_haq_mcid`    HAQ-DI decrease >= 0.22
+8. :func:`derive_eular_flags` EULAR good response, good or moderate response (binary endpoints)
+9. :func:`derive_boolean_remission`  ACR/EULAR Boolean remission 2011 and 2022
+10. :func:`derive_haq_mcid`   HAQ-DI decrease >= 0.22
 
 Each step takes the table and returns a new one with added columns, so each is testable alone.
-Response columns (ACR, EULAR, HAQ MCID) are missing at the baseline visit, where they are
-undefined. Definitions: ../shared/reference/ra-indices.md.
+Response columns (ACR, EULAR and its flags, HAQ MCID) are missing at the baseline visit, where
+they are undefined. Definitions: ../shared/reference/ra-indices.md.
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ HAQ_MCID = 0.22
 """Minimal clinically important HAQ-DI improvement: a decrease of at least 0.22."""
 ACR_COLUMNS: tuple[str, ...] = tuple(f"acr{level}" for level in ACR_LEVELS)
 EULAR = "eular"
+EULAR_GOOD, EULAR_ANY = "eular_good", "eular_any"
+EULAR_FLAG_LEVELS: dict[str, tuple[str, ...]] = {
+    EULAR_GOOD: ("good",),
+    EULAR_ANY: ("good", "moderate"),
+}
+"""EULAR flag column -> the EULAR categories that count as a response."""
 HAQ_MCID_COLUMN = "haq_mcid"
 
 
@@ -173,6 +180,19 @@ def derive_eular(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(**{EULAR: eular})
 
 
+def derive_eular_flags(table: pd.DataFrame) -> pd.DataFrame:
+    """Add `eular_good` (good response) and `eular_any` (good or moderate response) as nullable
+    booleans from the `eular` category (:data:`EULAR_FLAG_LEVELS`); missing where `eular` is
+    missing (so also at the baseline visit). Needs eular (:func:`derive_eular`)."""
+    eular = table[EULAR].astype("object")
+    return table.assign(
+        **{
+            name: _flag(eular.isin(levels), eular.isna())
+            for name, levels in EULAR_FLAG_LEVELS.items()
+        }
+    )
+
+
 def derive_boolean_remission(table: pd.DataFrame) -> pd.DataFrame:
     """Add boolean_remission_2011 and boolean_remission_2022 (ldil2.indices.boolean_remission)."""
     t, s, crp, ptga = (table[col] for col in (c.TJC28, c.SJC28, c.CRP, c.PTGA))
@@ -195,8 +215,9 @@ def derive_haq_mcid(table: pd.DataFrame) -> pd.DataFrame:
 
 def make_analysis_table(release: Any, joints: str = "68/66") -> pd.DataFrame:
     """The analysis table: one row per subject and attended visit with arm, population flags,
-    every component and index, categories, baseline values, changes, ACR20/50/70, EULAR, Boolean
-    remission and the HAQ-DI MCID flag (see the module docstring for the chain of steps).
+    every component and index, categories, baseline values, changes, ACR20/50/70, EULAR and its
+    good / any flags, Boolean remission and the HAQ-DI MCID flag (see the module docstring for
+    the chain of steps).
 
     Parameters
     ----------
@@ -207,7 +228,8 @@ def make_analysis_table(release: Any, joints: str = "68/66") -> pd.DataFrame:
     table = derive_categories(derive_indices(table))
     table = derive_change(derive_baseline(table))
     table = derive_acr(table, joints=joints)
-    return derive_haq_mcid(derive_boolean_remission(derive_eular(table)))
+    table = derive_eular_flags(derive_eular(table))
+    return derive_haq_mcid(derive_boolean_remission(table))
 
 
 def select_population(table: pd.DataFrame, population: str) -> pd.DataFrame:

@@ -586,8 +586,8 @@ ENDPOINT_LABELS: dict[str, str] = {
     "boolean_remission_2011": "Boolean remission 2011",
     "boolean_remission_2022": "Boolean remission 2022",
     "haq_mcid": "HAQ-DI improvement >= 0.22",
-    "eular_good": "EULAR good response",
-    "eular_any": "EULAR good or moderate response",
+    derive.EULAR_GOOD: "EULAR good response",
+    derive.EULAR_ANY: "EULAR good or moderate response",
     "das28_esr": "DAS28-ESR",
     "das28_crp": "DAS28-CRP",
     "cdai": "CDAI",
@@ -1136,19 +1136,6 @@ def remission_lda(ch: Any) -> Result:
     )  # fmt: skip
 
 
-def with_eular_flags(table: pd.DataFrame) -> pd.DataFrame:
-    """Add ``eular_good`` (good response) and ``eular_any`` (good or moderate) as nullable
-    booleans from the ``eular`` category column; missing where EULAR is missing."""
-    eular = table[derive.EULAR].astype("object")
-    missing = eular.isna().to_numpy()
-    flags = {}
-    for name, levels in (("eular_good", ("good",)), ("eular_any", ("good", "moderate"))):
-        flag = pd.array(eular.isin(levels).to_numpy(), dtype="boolean")
-        flag[missing] = pd.NA
-        flags[name] = flag
-    return table.assign(**flags)
-
-
 def eular_shares(table: pd.DataFrame) -> pd.DataFrame:
     """Counts and percentages of each EULAR category by arm and post-baseline week.
 
@@ -1218,10 +1205,8 @@ def eular_table_frame(shares: pd.DataFrame) -> pd.DataFrame:
 def eular_by_visit(ch: Any) -> Result:
     """EULAR response (DAS28-ESR) by visit: glue values ``eular_good_w24_*``; table
     ``eular_table`` (good/moderate/none n (%) by arm and visit); figure ``eular_fig``."""
-    table = with_eular_flags(in_population(ch))
-    shares = eular_shares(table)
-    comparison = stats.response_by_arm(with_eular_flags(ch.analysis), "eular_good", c.LAST_WEEK,
-                                       ch.population, imputation(ch))  # fmt: skip
+    shares = eular_shares(in_population(ch))
+    comparison = compare_binary(ch, derive.EULAR_GOOD, c.LAST_WEEK)
     frame = eular_table_frame(shares)
     title = caption(ch, "EULAR response (DAS28-ESR) by visit")
     note = footnote(
@@ -1329,8 +1314,8 @@ FOREST_ENDPOINTS: tuple[str, ...] = (
     derive.remission_col("das28_crp"),
     *REMISSION_LDA,
     *BOOLEAN_REMISSION,
-    "eular_good",
-    "eular_any",
+    derive.EULAR_GOOD,
+    derive.EULAR_ANY,
     derive.HAQ_MCID_COLUMN,
 )
 """Every binary endpoint of the efficacy chapters, in the order of the forest plot."""
@@ -1339,9 +1324,7 @@ FOREST_ENDPOINTS: tuple[str, ...] = (
 def forest_week24(ch: Any) -> Result:
     """Every binary endpoint at week 24 as a risk difference with its Newcombe 95% CI: figure
     ``forest_fig`` and table ``forest_table``."""
-    table = with_eular_flags(ch.analysis)
-    comparisons = [stats.response_by_arm(table, e, c.LAST_WEEK, ch.population, imputation(ch))
-                   for e in FOREST_ENDPOINTS]  # fmt: skip
+    comparisons = [compare_binary(ch, e, c.LAST_WEEK) for e in FOREST_ENDPOINTS]
     labels = [ENDPOINT_LABELS[e] for e in FOREST_ENDPOINTS]
     return Result(
         tables={"forest_table": comparison_table(ch, comparisons, "Binary endpoints")},

@@ -180,17 +180,6 @@ def test_comparison_values_formats_counts_difference_and_p():
     assert all(type(v) is str for v in values.values())
 
 
-def test_with_eular_flags_keeps_missing_missing():
-    eular = pd.Categorical(
-        ["good", "moderate", "none", None], categories=["none", "moderate", "good"]
-    )
-    table = pd.DataFrame({"eular": eular})
-    flagged = efficacy.with_eular_flags(table)
-    assert flagged["eular_good"].tolist()[:3] == [True, False, False]
-    assert flagged["eular_any"].tolist()[:3] == [True, True, False]
-    assert flagged["eular_good"].isna().tolist() == [False, False, False, True]
-
-
 def test_eular_shares_and_table_count_each_category_per_arm_and_visit():
     table = pd.DataFrame(
         {

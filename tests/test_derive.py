@@ -141,6 +141,29 @@ def test_derive_haq_mcid_threshold(table):
     assert pd.isna(_row(table, "S1", 0)[derive.HAQ_MCID_COLUMN])
 
 
+def test_derive_eular_flags_keeps_missing_missing():
+    eular = pd.Categorical(
+        ["good", "moderate", "none", None], categories=["none", "moderate", "good"]
+    )
+    table = pd.DataFrame({"eular": eular})
+    flagged = derive.derive_eular_flags(table)
+    assert flagged["eular_good"].tolist()[:3] == [True, False, False]
+    assert flagged["eular_any"].tolist()[:3] == [True, True, False]
+    assert flagged["eular_good"].isna().tolist() == [False, False, False, True]
+    assert flagged["eular_any"].isna().tolist() == [False, False, False, True]
+
+
+def test_make_analysis_table_has_eular_flags(table):
+    # in the chain: each flag follows the row's EULAR category, missing at baseline
+    for _, row in table.iterrows():
+        if pd.isna(row[derive.EULAR]):
+            assert pd.isna(row[derive.EULAR_GOOD]) and pd.isna(row[derive.EULAR_ANY])
+        else:
+            assert row[derive.EULAR_GOOD] == (row[derive.EULAR] == "good")
+            assert row[derive.EULAR_ANY] == (row[derive.EULAR] in ("good", "moderate"))
+    assert pd.isna(_row(table, "S1", 0)[derive.EULAR_GOOD])
+
+
 def test_make_analysis_table_one_row_per_visit(table):
     assert len(table) == 6
     expected = {"das28_esr", "das28_crp", "cdai", "sdai", "chg_sdai", "acr70", "eular"}
