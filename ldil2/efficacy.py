@@ -659,20 +659,12 @@ def interval_text(estimate: float, low: float, high: float, digits: int = 1) -> 
 def comparison_table(
     ch: Any, comparisons: list[Any], measure: str, across: Any = None
 ) -> tables.HtmlTable:
-    """Endpoint table (:func:`ldil2.tables.make_endpoint_table`) of binary comparisons, with the
-    endpoint labels of :data:`ENDPOINT_LABELS`, an optional across-visit model, and the odds
-    ratio with its 95% CI added after the difference (absolute and relative effects, CONSORT
-    item 17b; make_endpoint_table has one row per comparison, in order)."""
-    table = tables.make_endpoint_table(
+    """Endpoint table (:func:`ldil2.tables.make_endpoint_table`: n/N (%), risk difference, odds
+    ratio, P) of binary comparisons, with the endpoint labels of :data:`ENDPOINT_LABELS` and an
+    optional across-visit model."""
+    return tables.make_endpoint_table(
         comparisons, ch.release, measure=measure, labels=ENDPOINT_LABELS, across=across
     )
-    at = table.header.index("P")
-    rows = tuple(
-        (*row[:at], comparison.odds_ratio.text.replace("95% CI ", ""), *row[at:])
-        for row, comparison in zip(table.rows, comparisons, strict=True)
-    )
-    header = (*table.header[:at], "Odds ratio (95% CI)", *table.header[at:])
-    return tables.HtmlTable(table.caption, header, rows, table.footnote, table.kinds)
 
 
 NOT_ESTIMABLE = "not estimable"

@@ -267,7 +267,8 @@ def make_endpoint_table(
     labels: dict[str, str] | None = None,
     across: LongitudinalResult | None = None,
 ) -> HtmlTable:
-    """Binary endpoints by arm: n/N (%), difference in percentage points, 95% CI, P.
+    """Binary endpoints by arm: n/N (%), difference in percentage points, 95% CI, odds ratio
+    (95% CI), P: absolute and relative effects side by side (CONSORT 2010, item 17b).
 
     Parameters
     ----------
@@ -301,11 +302,12 @@ def make_endpoint_table(
         *(f"{c.ARM_LABELS[arm]}, n/N (%)" for arm in c.ARMS),
         "Difference, percentage points",
         "95% CI",
+        "Odds ratio (95% CI)",
         "P",
     )
     rows = []
     for cmp in comparisons:
-        d = cmp.difference
+        d, odds = cmp.difference, cmp.odds_ratio
         rows.append(
             (
                 *((label(cmp.endpoint),) if several else ()),
@@ -313,6 +315,7 @@ def make_endpoint_table(
                 *(cmp.text(arm) for arm in c.ARMS),
                 f"{100 * d.estimate:.1f}",
                 f"{100 * d.ci_low:.1f} to {100 * d.ci_high:.1f}",
+                f"{odds.estimate:.2f} ({odds.ci_low:.2f} to {odds.ci_high:.2f})",
                 cmp.p_text,
             )
         )

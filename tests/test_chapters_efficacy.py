@@ -368,23 +368,6 @@ def test_mean_cell_for_tables():
     )
 
 
-def test_comparison_table_adds_odds_ratio_before_p():
-    from types import SimpleNamespace
-
-    from ldil2 import stats
-
-    table = make_analysis({c.ARM_LDIL2: [True, True, True, False],
-                           c.ARM_PLACEBO: [True, False, False, False]})  # fmt: skip
-    comparison = stats.response_by_arm(table, "acr20", 24, c.PER_PROTOCOL)
-    release = SimpleNamespace(is_simulated=True, version="test")
-    html = efficacy.comparison_table(SimpleNamespace(release=release), [comparison], "ACR20")
-    frame = html.to_frame()
-    assert list(frame.columns[-2:]) == ["Odds ratio (95% CI)", "P"]
-    # Woolf: OR = (3*3)/(1*1) = 9; SE(ln OR) = sqrt(1/3 + 1 + 1 + 1/3) = 1.633;
-    # CI = exp(ln 9 -/+ 1.96*1.633) = 0.37 to 220.93
-    assert frame["Odds ratio (95% CI)"].iloc[0] == "9.00 (0.37 to 220.93)"
-
-
 def test_gee_table_prints_not_estimable_instead_of_nan():
     from types import SimpleNamespace
 

@@ -113,6 +113,25 @@ def test_endpoint_table_caption_and_footnote():
         tables.make_endpoint_table([])
 
 
+def test_endpoint_table_adds_odds_ratio_before_p():
+    arms = [c.ARM_LDIL2] * 4 + [c.ARM_PLACEBO] * 4
+    frame = pd.DataFrame(
+        {
+            c.SUBJECT_ID: [f"S{i}" for i in range(8)],
+            c.ARM: arms,
+            c.WEEK: 24,
+            "acr20": pd.array([True, True, True, False, True, False, False, False], "boolean"),
+            c.PER_PROTOCOL: True,
+        }
+    )
+    comparison = stats.response_by_arm(frame, "acr20", 24, c.PER_PROTOCOL)
+    table = tables.make_endpoint_table([comparison], _release(), measure="ACR20").to_frame()
+    assert list(table.columns[-2:]) == ["Odds ratio (95% CI)", "P"]
+    # Woolf: OR = (3*3)/(1*1) = 9; SE(ln OR) = sqrt(1/3 + 1 + 1 + 1/3) = 1.633;
+    # CI = exp(ln 9 -/+ 1.96*1.633) = 0.37 to 220.93
+    assert table["Odds ratio (95% CI)"].iloc[0] == "9.00 (0.37 to 220.93)"
+
+
 def test_ae_table_counts_participants_and_events_sorted_and_escaped():
     events = pd.DataFrame(
         {
