@@ -28,7 +28,7 @@ import pandas as pd
 
 from ldil2 import contract as c
 from ldil2 import indices
-from ldil2.response import ACR_LEVELS, acr_response, eular_response
+from ldil2.response import ACR_LEVELS, EULAR_CATEGORIES, acr_response, eular_response
 
 INDICES: tuple[str, ...] = ("das28_esr", "das28_crp", "cdai", "sdai")
 """Composite index columns added by derive_indices."""
@@ -43,6 +43,8 @@ HAQ_MCID = 0.22
 """Minimal clinically important HAQ-DI improvement: a decrease of at least 0.22."""
 ACR_COLUMNS: tuple[str, ...] = tuple(f"acr{level}" for level in ACR_LEVELS)
 EULAR = "eular"
+EULAR_LEVELS: tuple[str, ...] = tuple(reversed(EULAR_CATEGORIES))
+"""EULAR response categories, best first: good, moderate, none."""
 EULAR_GOOD, EULAR_ANY = "eular_good", "eular_any"
 EULAR_FLAG_LEVELS: dict[str, tuple[str, ...]] = {
     EULAR_GOOD: ("good",),

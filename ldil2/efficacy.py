@@ -1041,9 +1041,6 @@ def simulation_assumptions(ch: Any) -> Result:
 # Secondary endpoints
 # ---------------------------------------------------------------------------------------------
 
-EULAR_LEVELS: tuple[str, ...] = ("good", "moderate", "none")
-"""EULAR response categories, best first (ldil2.response.EULAR_CATEGORIES reversed)."""
-
 
 def compared_weeks(ch: Any, endpoint: str) -> list[int]:
     """Post-baseline scheduled visits at which both arms of the population have a value of
@@ -1140,7 +1137,8 @@ def eular_shares(table: pd.DataFrame) -> pd.DataFrame:
     data = data.assign(**{derive.EULAR: data[derive.EULAR].astype(str)})
     counts = data.groupby([c.ARM, c.WEEK, derive.EULAR]).size().rename("n")
     grid = pd.MultiIndex.from_product(
-        [c.ARMS, sorted(data[c.WEEK].unique()), EULAR_LEVELS], names=[c.ARM, c.WEEK, derive.EULAR]
+        [c.ARMS, sorted(data[c.WEEK].unique()), derive.EULAR_LEVELS],
+        names=[c.ARM, c.WEEK, derive.EULAR],
     )
     counts = counts.reindex(grid, fill_value=0).reset_index()
     counts["total"] = counts.groupby([c.ARM, c.WEEK])["n"].transform("sum")
@@ -1150,38 +1148,13 @@ def eular_shares(table: pd.DataFrame) -> pd.DataFrame:
     return counts.reset_index(drop=True)
 
 
-def plot_eular_stacked(shares: pd.DataFrame) -> Figure:
-    """Stacked bars of the EULAR categories (% of participants with a value) by visit, one panel
-    per arm; good response darkest."""
-    fig, axes = plt.subplots(1, len(c.ARMS), figsize=(9.0, 3.6), sharey=True)
-    shades = dict(zip(EULAR_LEVELS, ("#08306b", "#6baed6", "#deebf7"), strict=True))
-    for ax, arm in zip(axes, c.ARMS, strict=True):
-        part = shares[shares[c.ARM] == arm].pivot(index=c.WEEK, columns=derive.EULAR,
-                                                  values="percent")  # fmt: skip
-        bottom = np.zeros(len(part))
-        positions = np.arange(len(part))
-        for level in EULAR_LEVELS:
-            heights = part[level].to_numpy() if level in part else np.zeros(len(part))
-            ax.bar(positions, heights, bottom=bottom, color=shades[level], edgecolor="0.3",
-                   linewidth=0.5, label=level.capitalize())  # fmt: skip
-            bottom += heights
-        ax.set_xticks(positions, [str(w) for w in part.index])
-        ax.set_title(c.ARM_LABELS[arm])
-        ax.set_xlabel("Week")
-    axes[0].set_ylabel("Participants (%)")
-    axes[-1].legend(title="EULAR response", loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.tight_layout()
-    plt.close(fig)
-    return fig
-
-
 def eular_table_frame(shares: pd.DataFrame) -> pd.DataFrame:
     """One row per visit and EULAR category with "n/N (%)" per arm ("-" where the arm has no
     value at the visit), from :func:`eular_shares`."""
     indexed = shares.set_index([c.ARM, c.WEEK, derive.EULAR])
     rows = []
     for week in sorted(shares[c.WEEK].unique()):
-        for level in EULAR_LEVELS:
+        for level in derive.EULAR_LEVELS:
             row = {"Week": str(week), "EULAR response": level.capitalize()}
             for arm in c.ARMS:
                 key = (arm, week, level)
@@ -1209,7 +1182,7 @@ def eular_by_visit(ch: Any) -> Result:
     return Result(
         values=comparison_values(f"eular_good_w{c.LAST_WEEK}", comparison),
         tables={"eular_table": html_table(frame, title, note)},
-        figures={"eular_fig": plot_eular_stacked(shares)},
+        figures={"eular_fig": figures.plot_eular_stacked(shares)},
     )  # fmt: skip
 
 
@@ -1265,37 +1238,12 @@ COMPONENTS: tuple[tuple[str, str], ...] = (
 """The ACR core-set components with their axis labels (units)."""
 
 
-def plot_components(table: pd.DataFrame) -> Figure:
-    """Mean change from baseline (95% t-interval) of every core-set component by visit and arm,
-    one panel per component (:data:`COMPONENTS`), in a grid of two rows."""
-    ncols = (len(COMPONENTS) + 1) // 2
-    dodge = dict(zip(c.ARMS, (-0.3, 0.3), strict=True))  # weeks: keep error bars apart
-    fig, axes = plt.subplots(2, ncols, figsize=(3.2 * ncols, 6.4), sharex=True)
-    for ax, (column, label) in zip(axes.flat, COMPONENTS, strict=False):
-        means = stats.mean_by_visit(table, derive.chg_col(column))
-        for arm in c.ARMS:
-            part = means[means[c.ARM] == arm].sort_values(c.WEEK)
-            ax.errorbar(part[c.WEEK] + dodge[arm], part["mean"],
-                        yerr=[part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]],
-                        color=figures.ARM_PALETTE[arm], marker=figures.ARM_MARKERS[arm],
-                        markersize=4, capsize=2, label=c.ARM_LABELS[arm])  # fmt: skip
-        ax.axhline(0, color="0.4", linewidth=0.8)
-        ax.set_title(label, fontsize=9)
-    for ax in axes[-1]:
-        ax.set_xlabel("Week")
-    fig.supylabel("Mean change from baseline (unit in each panel title)", fontsize=10)
-    for ax in axes.flat[len(COMPONENTS) :]:
-        ax.set_axis_off()
-    axes.flat[0].legend(fontsize=8)
-    fig.tight_layout()
-    plt.close(fig)
-    return fig
-
-
 def components_over_time(ch: Any) -> Result:
     """Figure ``components_fig``: mean change from baseline with 95% CI of every core-set
-    component by visit and arm (:func:`plot_components`)."""
-    return Result(figures={"components_fig": plot_components(in_population(ch))})
+    component by visit and arm (:func:`ldil2.figures.plot_components` of :data:`COMPONENTS`)."""
+    return Result(
+        figures={"components_fig": figures.plot_components(in_population(ch), COMPONENTS)}
+    )
 
 
 FOREST_ENDPOINTS: tuple[str, ...] = (

@@ -20,6 +20,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 
 from ldil2 import contract as c
+from ldil2.derive import EULAR, EULAR_LEVELS, chg_col
 from ldil2.stats import BinaryComparison, mean_by_visit, wilson_ci
 
 ARM_ORDER: tuple[str, ...] = c.ARMS
@@ -85,7 +86,9 @@ def proportion_by_visit(table: pd.DataFrame, endpoint: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _arm_errorbars(ax: Any, frame: pd.DataFrame, y: str, low: str, high: str) -> None:
+def _arm_errorbars(ax: Any, frame: pd.DataFrame, y: str, low: str, high: str, **style: Any) -> None:
+    """One dodged error-bar line per arm (arm colour and marker); `style` overrides
+    matplotlib errorbar keywords (default capsize 3)."""
     for arm in ARM_ORDER:
         part = frame[frame[c.ARM] == arm].sort_values(c.WEEK)
         if part.empty:
@@ -96,8 +99,8 @@ def _arm_errorbars(ax: Any, frame: pd.DataFrame, y: str, low: str, high: str) ->
             yerr=[part[y] - part[low], part[high] - part[y]],
             color=ARM_PALETTE[arm],
             marker=ARM_MARKERS[arm],
-            capsize=3,
             label=c.ARM_LABELS[arm],
+            **{"capsize": 3, **style},
         )
     ax.set_xlabel("Week since randomization")
     ax.set_xticks(sorted(frame[c.WEEK].unique()))
@@ -190,4 +193,64 @@ def plot_forest(
     ax.axvline(0, color="0.4", linewidth=0.8)
     ax.set_yticks(y, labels)
     ax.set_xlabel("Difference, Ld-IL2 + MTX minus placebo + MTX (percentage points)")
+    return _finish(fig)
+
+
+def plot_components(table: pd.DataFrame, components: Sequence[tuple[str, str]]) -> Figure:
+    """Mean change from baseline (95% t-interval) of several measures by visit and arm, one small
+    panel per measure, in a grid of two rows.
+
+    Parameters
+    ----------
+    table : analysis rows of one population with the change columns ``chg_<measure>``
+    components : (measure column, panel title with its unit), e.g. ("tjc28", "Tender joints
+        (of 28)"); the change of each is plotted (:func:`ldil2.stats.mean_by_visit`)
+    """
+    ncols = (len(components) + 1) // 2
+    fig, axes = plt.subplots(2, ncols, figsize=(3.2 * ncols, 6.4), sharex=True, squeeze=False)
+    for ax, (column, label) in zip(axes.flat, components, strict=False):
+        means = mean_by_visit(table, chg_col(column))
+        _arm_errorbars(ax, means, "mean", "ci_low", "ci_high", markersize=4, capsize=2)
+        ax.axhline(0, color="0.4", linewidth=0.8)
+        ax.set_title(label, fontsize=9)
+        ax.set_xlabel("")
+    for ax in axes[-1]:
+        ax.set_xlabel("Week")
+    fig.supylabel("Mean change from baseline (unit in each panel title)", fontsize=10)
+    for ax in axes.flat[len(components) :]:
+        ax.set_axis_off()
+    axes.flat[0].legend(fontsize=8)
+    return _finish(fig)
+
+
+EULAR_SHADES: dict[str, str] = dict(
+    zip(EULAR_LEVELS, ("#08306b", "#6baed6", "#deebf7"), strict=True)
+)
+"""Blues, good response darkest (distinct in grey scale)."""
+
+
+def plot_eular_stacked(shares: pd.DataFrame) -> Figure:
+    """Stacked bars of the EULAR categories (% of participants with a value) by visit, one panel
+    per arm; good response darkest.
+
+    Parameters
+    ----------
+    shares : one row per arm, week and EULAR category with ``percent`` (the output of
+        :func:`ldil2.efficacy.eular_shares`)
+    """
+    fig, axes = plt.subplots(1, len(ARM_ORDER), figsize=(9.0, 3.6), sharey=True)
+    for ax, arm in zip(axes, ARM_ORDER, strict=True):
+        part = shares[shares[c.ARM] == arm].pivot(index=c.WEEK, columns=EULAR, values="percent")
+        bottom = np.zeros(len(part))
+        positions = np.arange(len(part))
+        for level in EULAR_LEVELS:
+            heights = part[level].to_numpy() if level in part else np.zeros(len(part))
+            ax.bar(positions, heights, bottom=bottom, color=EULAR_SHADES[level], edgecolor="0.3",
+                   linewidth=0.5, label=level.capitalize())  # fmt: skip
+            bottom += heights
+        ax.set_xticks(positions, [str(w) for w in part.index])
+        ax.set_title(c.ARM_LABELS[arm])
+        ax.set_xlabel("Week")
+    axes[0].set_ylabel("Participants (%)")
+    axes[-1].legend(title="EULAR response", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _finish(fig)

@@ -200,22 +200,6 @@ def test_eular_shares_and_table_count_each_category_per_arm_and_visit():
     assert good[f"{c.ARM_LABELS[c.ARM_PLACEBO]}, n/N (%)"] == "0/1 (0.0%)"
 
 
-def test_plot_eular_stacked_bars_reach_100_percent():
-    table = pd.DataFrame(
-        {
-            c.ARM: [c.ARM_LDIL2] * 3 + [c.ARM_PLACEBO] * 2,
-            c.WEEK: [12] * 5,
-            "eular": ["good", "moderate", "none", "none", "good"],
-        }
-    )
-    fig = efficacy.plot_eular_stacked(efficacy.eular_shares(table))
-    for ax in fig.axes[: len(c.ARMS)]:
-        tops = [patch.get_y() + patch.get_height() for patch in ax.patches]
-        assert max(tops) == pytest.approx(100.0)
-        assert ax.get_xlabel() == "Week"
-    assert fig.axes[0].get_ylabel() == "Participants (%)"
-
-
 def test_format_statistic_as_published():
     assert efficacy.format_statistic(70.588235, "percent") == "70.6%"
     assert efficacy.format_statistic(17.0, "count") == "17"

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from ldil2 import contract as c
-from ldil2 import figures, stats
+from ldil2 import efficacy, figures, stats
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +88,35 @@ def test_plot_forest_axis(table):
         t.get_text(): y for t, y in zip(ax.get_yticklabels(), ax.get_yticks(), strict=True)
     }
     assert positions["ACR20 week 12"] > positions["ACR20 week 24"]  # first comparison on top
+
+
+def test_plot_eular_stacked_bars_reach_100_percent():
+    table = pd.DataFrame(
+        {
+            c.ARM: [c.ARM_LDIL2] * 3 + [c.ARM_PLACEBO] * 2,
+            c.WEEK: [12] * 5,
+            "eular": ["good", "moderate", "none", "none", "good"],
+        }
+    )
+    fig = figures.plot_eular_stacked(efficacy.eular_shares(table))
+    for ax in fig.axes[: len(c.ARMS)]:
+        tops = [patch.get_y() + patch.get_height() for patch in ax.patches]
+        assert max(tops) == pytest.approx(100.0)
+        assert ax.get_xlabel() == "Week"
+    assert fig.axes[0].get_ylabel() == "Participants (%)"
+
+
+def test_plot_components_one_panel_per_measure_with_mean_change(table):
+    components = [("cdai", "CDAI (points)"), ("cdai", "Again (points)"), ("cdai", "Third")]
+    fig = figures.plot_components(table, components)
+    assert fig.number not in plt.get_fignums()
+    visible = [ax for ax in fig.axes if ax.axison]
+    assert [ax.get_title() for ax in visible] == ["CDAI (points)", "Again (points)", "Third"]
+    assert len(fig.axes) == 4 and not fig.axes[3].axison  # 2 rows x 2 columns, one unused
+    # the Ld-IL2 points are the week means of chg_cdai (pandas groupby, independent of stats)
+    expected = table[table[c.WEEK] > 0].groupby([c.ARM, c.WEEK])["chg_cdai"].mean()
+    line = fig.axes[0].lines[0]
+    assert line.get_ydata() == pytest.approx(expected[c.ARM_LDIL2].to_numpy())
 
 
 @pytest.mark.parametrize("fmt", ["svg", "png"])
