@@ -353,13 +353,14 @@ def test_killed_build_recovers_with_same_results(tiny_book: Path, tmp_path: Path
 
 @pytest.mark.build
 def test_noop_rebuild_reuses_every_chapter_and_starts_no_kernel(built_book: Path, tmp_path):
-    site = tree_digest(built_book / "html")
-    again = run_build_env("--out", str(built_book), cwd=ROOT, env=kernel_trap(tmp_path))
+    out = shutil.copytree(built_book, tmp_path / "out")  # the shared build stays as it is
+    site = tree_digest(out / "html")
+    again = run_build_env("--out", str(out), cwd=ROOT, env=kernel_trap(tmp_path / "trap"))
     assert again.returncode == 0, again.stderr
-    chapters = report(built_book)["chapters"]
+    chapters = report(out)["chapters"]
     assert chapters and {c["status"] for c in chapters.values()} == {"reused"}
     assert "jupyter-book not run" in again.stdout
-    assert tree_digest(built_book / "html") == site
+    assert tree_digest(out / "html") == site
 
 
 @pytest.mark.build
