@@ -233,51 +233,6 @@ COMMON_TERM_PCT = 10.0
 (the CIOMS 'very common' frequency, >= 1/10); common terms get a risk difference."""
 
 
-def make_ae_terms_table(release: Any) -> tables.HtmlTable:
-    """ldil2.tables.make_ae_table (safety population) with a risk-difference column.
-
-    Returns
-    -------
-    HtmlTable : the SOC / preferred-term table of ldil2.tables.make_ae_table, plus a column
-        "Risk difference, percentage points (95% CI)": Ld-IL2 minus placebo in participants
-        with the term, Newcombe hybrid-score 95% CI, filled for preferred terms reported by at
-        least COMMON_TERM_PCT % of participants in either arm (empty otherwise).
-    """
-    base = tables.make_ae_table(release, population=c.SAFETY)
-    n = arm_sizes(members(release.subjects))
-    events = in_population(release.subjects, release.adverse_events)
-    hits = events.groupby([c.AE_SOC, c.AE_TERM, c.ARM])[c.SUBJECT_ID].nunique()
-    rows, soc = [], None
-    for row, kind in zip(base.rows[1:], base.kinds[1:], strict=True):
-        if kind == "group":
-            soc, cell = row[0], ""
-        else:
-            x = {arm: int(hits.get((soc, row[0], arm), 0)) for arm in c.ARMS}
-            pct = max(100 * x[arm] / n[arm] for arm in c.ARMS if n[arm])
-            cell = ""
-            if pct >= COMMON_TERM_PCT:
-                d = stats.newcombe_difference(
-                    x[c.ARM_LDIL2], n[c.ARM_LDIL2], x[c.ARM_PLACEBO], n[c.ARM_PLACEBO]
-                )
-                cell = f"{100 * d.estimate:.1f} ({100 * d.ci_low:.1f} to {100 * d.ci_high:.1f})"
-        rows.append((*row, cell))
-    note = (
-        f"Risk difference Ld-IL2 minus placebo in percentage points with the Newcombe "
-        f"hybrid-score 95% CI, for preferred terms reported by at least {COMMON_TERM_PCT:g}% of "
-        "participants in either arm. No missing-data imputation: a participant without a "
-        "recorded event counts as without."
-    )
-    return tables.HtmlTable(
-        tables.population_caption(
-            f"Adverse events by system organ class and preferred term, {FOLLOW_UP}", c.SAFETY, n
-        ),
-        (*base.header, "Risk difference, percentage points (95% CI)"),
-        ((*base.rows[0], ""), *rows),
-        (base.footnote[0], note, *base.footnote[1:]),
-        base.kinds,
-    )
-
-
 def dosing_windows_days() -> list[tuple[int, int]]:
     """Study-day spans of the 2-week dosing periods: (first day, last day) per cycle.
 
@@ -570,10 +525,15 @@ def ae_overview_result(ch: Any) -> efficacy.Result:
 
 
 def ae_terms_result(ch: Any) -> efficacy.Result:
-    """Table ``safety_terms_table`` (make_ae_terms_table) and the common-term threshold."""
+    """Table ``safety_terms_table``: :func:`ldil2.tables.make_ae_table` of the safety population
+    over the follow-up, with a risk difference for terms reported by at least
+    :data:`COMMON_TERM_PCT` % of either arm; value ``safety_common_pct`` (the threshold)."""
+    table = tables.make_ae_table(
+        ch.release, c.SAFETY, common_pct=COMMON_TERM_PCT, title=f"{tables.AE_TITLE}, {FOLLOW_UP}"
+    )
     return efficacy.Result(
         values={"safety_common_pct": f"{COMMON_TERM_PCT:g}%"},
-        tables={"safety_terms_table": make_ae_terms_table(ch.release)},
+        tables={"safety_terms_table": table},
     )
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ldil2 import contract as c
 from ldil2.derive import INDICES, make_analysis_table
-from ldil2.stats import BinaryComparison, LongitudinalResult
+from ldil2.stats import BinaryComparison, LongitudinalResult, newcombe_difference
 
 ROW_KINDS = ("", "section", "group", "indent")
 """Row styles: plain, a section heading spanning the table, a bold group row, an indented row."""
@@ -360,10 +360,41 @@ def _by_frequency(events: pd.DataFrame, column: str) -> list[str]:
     return list(order[column])
 
 
-def make_ae_table(release: Any, population: str = "safety") -> HtmlTable:
+def _risk_difference(events: pd.DataFrame, totals: dict[str, int], common_pct: float) -> str:
+    """'50.0 (-9.4 to 90.6)': Ld-IL2 minus placebo in participants with an event, in percentage
+    points with the Newcombe 95% CI, when at least `common_pct` % of either arm had one; else ''."""
+    n = {arm: events.loc[events[c.ARM] == arm, c.SUBJECT_ID].nunique() for arm in c.ARMS}
+    if not all(totals.values()) or max(100 * n[a] / totals[a] for a in c.ARMS) < common_pct:
+        return ""
+    active, placebo = c.ARM_LDIL2, c.ARM_PLACEBO
+    d = newcombe_difference(n[active], totals[active], n[placebo], totals[placebo])
+    return f"{100 * d.estimate:.1f} ({100 * d.ci_low:.1f} to {100 * d.ci_high:.1f})"
+
+
+AE_TITLE = "Adverse events by system organ class and preferred term"
+
+
+def make_ae_table(
+    release: Any,
+    population: str = "safety",
+    common_pct: float | None = None,
+    title: str = AE_TITLE,
+) -> HtmlTable:
     """Adverse events by system organ class and preferred term: participants with at least one
     event, n (% of the population), and number of events, per arm; sorted by decreasing number
-    of participants (then events, then name). Terms and classes are escaped text."""
+    of participants (then events, then name). Terms and classes are escaped text.
+
+    Parameters
+    ----------
+    release : needs subjects (arm, the population flag) and adverse_events (term, soc)
+    population : one of contract.POPULATIONS
+    common_pct : when given, a last column "Risk difference, percentage points (95% CI)":
+        Ld-IL2 minus placebo in participants with the preferred term, Newcombe hybrid-score
+        95% CI (ldil2.stats.newcombe_difference), filled for terms reported by at least
+        `common_pct` % of participants in either arm (empty for other rows)
+    title : the caption's measure and period
+    """
+
     subjects = release.subjects
     members = subjects[subjects[population].fillna(False).astype(bool)]
     totals = {arm: int((members[c.ARM] == arm).sum()) for arm in c.ARMS}
@@ -381,22 +412,32 @@ def make_ae_table(release: Any, population: str = "safety") -> HtmlTable:
             )
         ),
     )
-    rows: list[tuple[str, ...]] = [("Any adverse event", *_ae_cells(events, totals))]
+    extra = ("",) if common_pct is not None else ()
+    rows: list[tuple[str, ...]] = [("Any adverse event", *_ae_cells(events, totals), *extra)]
     kinds = ["group"]
     for soc in _by_frequency(events, c.AE_SOC):
         in_soc = events[events[c.AE_SOC] == soc]
-        rows.append((str(soc), *_ae_cells(in_soc, totals)))
+        rows.append((str(soc), *_ae_cells(in_soc, totals), *extra))
         kinds.append("group")
         for term in _by_frequency(in_soc, c.AE_TERM):
-            rows.append((str(term), *_ae_cells(in_soc[in_soc[c.AE_TERM] == term], totals)))
+            with_term = in_soc[in_soc[c.AE_TERM] == term]
+            rd = () if common_pct is None else (_risk_difference(with_term, totals, common_pct),)
+            rows.append((str(term), *_ae_cells(with_term, totals), *rd))
             kinds.append("indent")
-    caption = population_caption(
-        "Adverse events by system organ class and preferred term", population, totals
-    )
-    footnote = (
+    caption = population_caption(title, population, totals)
+    footnote = [
         "Participants: number with at least one event (a participant counts once per row), "
         "% of the population in the arm; events: number of events. Sorted by decreasing "
         "number of participants. Terms as recorded (MedDRA style).",
         source_note(release),
-    )
+    ]
+    if common_pct is not None:
+        header = (*header, "Risk difference, percentage points (95% CI)")
+        footnote.insert(
+            1,
+            "Risk difference Ld-IL2 minus placebo in percentage points with the Newcombe "
+            f"hybrid-score 95% CI, for preferred terms reported by at least {common_pct:g}% of "
+            "participants in either arm. No missing-data imputation: a participant without a "
+            "recorded event counts as without.",
+        )
     return HtmlTable(caption, header, tuple(rows), tuple(f for f in footnote if f), tuple(kinds))

@@ -113,32 +113,18 @@ def _release(events: pd.DataFrame) -> SimpleNamespace:
     )
 
 
-def test_make_ae_terms_table_adds_risk_difference_for_common_terms(monkeypatch):
-    table = safety.make_ae_terms_table(_release(_events()))
-    frame = table.to_frame().set_index(table.header[0])
-    column = "Risk difference, percentage points (95% CI)"
-    # injection site reaction: Ld-IL2 1/2 (S1), placebo 0/2 -> +50 points; Newcombe CI direct
-    low, high = confint_proportions_2indep(1, 2, 0, 2, method="newcomb", compare="diff")
-    assert frame.loc["Injection site reaction", column] == (
-        f"50.0 ({100 * low:.1f} to {100 * high:.1f})"
+def test_ae_terms_result_is_the_safety_ae_table_with_common_term_differences():
+    ch = SimpleNamespace(release=_release(_events()))
+    result = safety.ae_terms_result(ch)
+    table = result.tables["safety_terms_table"]
+    assert table.caption.startswith(
+        f"Adverse events by system organ class and preferred term, {safety.FOLLOW_UP}, safety"
     )
-    assert frame.loc["Headache", column].startswith("-50.0 (")
-    assert frame.loc["General", column] == ""  # a class row has no difference
-    assert "Newcombe" in " ".join(table.footnote)
-    monkeypatch.setattr(safety, "COMMON_TERM_PCT", 60.0)  # 50% is no longer common
-    frame = safety.make_ae_terms_table(_release(_events())).to_frame()
-    assert (frame[column] == "").all()
-
-
-def test_make_ae_terms_table_escapes_markup_in_terms_and_classes():
-    events = _events()
-    events.loc[0, c.AE_TERM] = "<script>alert(1)</script>"
-    events.loc[2, c.AE_SOC] = "<b>x</b>"
-    page = safety.make_ae_terms_table(_release(events)).to_html()
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "&lt;b&gt;x&lt;/b&gt;" in page
-    assert "<script>" not in page
-    assert "<b>" not in page
+    assert table.header[-1] == "Risk difference, percentage points (95% CI)"
+    # safety population: S1, S2 (Ld-IL2) and S4, S5 (placebo); S3 was never dosed
+    assert "Ld-IL2 + MTX (N = 2)" in table.header[1]
+    assert f"at least {safety.COMMON_TERM_PCT:g}%" in " ".join(table.footnote)
+    assert result.values["safety_common_pct"] == f"{safety.COMMON_TERM_PCT:g}%"
 
 
 def test_summarise_exposure_counts_missing_cycles_as_zero_of_seven():

@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from statsmodels.stats.proportion import confint_proportions_2indep
 
 from ldil2 import contract as c
 from ldil2 import stats, tables
@@ -152,6 +153,51 @@ def test_ae_table_counts_participants_and_events_sorted_and_escaped():
     html = table.to_html()
     assert "&lt;b&gt;Skin&lt;/b&gt;" in html and "Rash &amp; itch" in html
     assert "<b>" not in html
+
+
+def _common_events():
+    # safety: A0, A1 (Ld-IL2) and P0, P1 (placebo)
+    return pd.DataFrame(
+        {
+            c.AE_ID: ["E1", "E2", "E3", "E4"],
+            c.SUBJECT_ID: ["A0", "A0", "A1", "P0"],
+            c.AE_TERM: ["Injection site reaction", "Injection site reaction", "Pneumonia",
+                        "Headache"],
+            c.AE_SOC: ["General", "General", "Infections", "Nervous system"],
+        }
+    )  # fmt: skip
+
+
+def _common_release(events):
+    return SimpleNamespace(subjects=_subjects(2, 2), adverse_events=events, **RELEASE_INFO)
+
+
+def test_ae_table_adds_risk_difference_for_common_terms():
+    table = tables.make_ae_table(_common_release(_common_events()), common_pct=10.0)
+    frame = table.to_frame().set_index(table.header[0])
+    column = "Risk difference, percentage points (95% CI)"
+    # injection site reaction: Ld-IL2 1/2 (A0), placebo 0/2 -> +50 points; Newcombe CI direct
+    low, high = confint_proportions_2indep(1, 2, 0, 2, method="newcomb", compare="diff")
+    assert frame.loc["Injection site reaction", column] == (
+        f"50.0 ({100 * low:.1f} to {100 * high:.1f})"
+    )
+    assert frame.loc["Headache", column].startswith("-50.0 (")
+    assert frame.loc["General", column] == ""  # a class row has no difference
+    assert "Newcombe" in " ".join(table.footnote)
+    frame = tables.make_ae_table(_common_release(_common_events()), common_pct=60.0).to_frame()
+    assert (frame[column] == "").all()  # 50% is no longer common
+    plain = tables.make_ae_table(_common_release(_common_events()))
+    assert column not in plain.header and "Newcombe" not in " ".join(plain.footnote)
+
+
+def test_ae_table_with_differences_escapes_markup_in_terms_and_classes():
+    events = _common_events()
+    events.loc[0, c.AE_TERM] = "<script>alert(1)</script>"
+    events.loc[2, c.AE_SOC] = "<b>x</b>"
+    page = tables.make_ae_table(_common_release(events), common_pct=10.0).to_html()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;b&gt;x&lt;/b&gt;" in page
+    assert "<script>" not in page
 
 
 def test_endpoint_table_states_the_across_visit_model():
