@@ -79,6 +79,7 @@ SAFETY = "safety"  # population flag: received at least one dose
 # Dosing schedule (protocol, NCT02467504): 7 doses of 1 MIU every other day over 2 weeks, then a
 # 2-week break; cycles start at weeks 0, 4 and 8.
 DOSING_CYCLE_START_WEEKS: tuple[int, ...] = (0, 4, 8)
+CYCLES = len(DOSING_CYCLE_START_WEEKS)  # cycles are numbered 1..CYCLES in exposure.csv
 DOSES_PER_CYCLE = 7
 DOSE_INTERVAL_DAYS = 2
 

@@ -31,7 +31,6 @@ _PANDAS_DTYPE = {STRING: "str", INTEGER: "Int64", FLOAT: "float64", BOOLEAN: "bo
 _TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
 
 HAQ_STEP = 0.125
-CYCLES = len(c.DOSING_CYCLE_START_WEEKS)
 PROVENANCES = ("simulated", "trial")
 METADATA_KEYS = ("title", "version", "data_cut", "provenance")
 SIMULATED_METADATA_KEYS = ("seed", "scenario")
@@ -234,7 +233,9 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     c.EXPOSURE: pa.DataFrameSchema(
         {
             c.SUBJECT_ID: _subject_id(),
-            c.CYCLE: _column(INTEGER, _in_range(c.CYCLE, 1, CYCLES), description="treatment cycle"),
+            c.CYCLE: _column(
+                INTEGER, _in_range(c.CYCLE, 1, c.CYCLES), description="treatment cycle"
+            ),
             c.DOSES_PLANNED: _column(
                 INTEGER,
                 _in_range(c.DOSES_PLANNED, 1, c.DOSES_PER_CYCLE),

@@ -133,9 +133,7 @@ def summarise_exposure(subjects: pd.DataFrame, exposure: pd.DataFrame) -> pd.Dat
     so the share of planned doses reflects early withdrawal.
     """
     safety = members(subjects)[[c.SUBJECT_ID, c.ARM]]
-    grid = safety.merge(
-        pd.DataFrame({c.CYCLE: range(1, len(c.DOSING_CYCLE_START_WEEKS) + 1)}), how="cross"
-    )
+    grid = safety.merge(pd.DataFrame({c.CYCLE: range(1, c.CYCLES + 1)}), how="cross")
     doses = exposure[[c.SUBJECT_ID, c.CYCLE, c.DOSES_PLANNED, c.DOSES_RECEIVED]].astype(
         {c.CYCLE: "int64"}
     )
@@ -447,7 +445,7 @@ def safety_facts(ch: Any) -> efficacy.Result:
             "safety_n_ldil2": n[c.ARM_LDIL2],
             "safety_n_placebo": n[c.ARM_PLACEBO],
             "safety_doses_per_cycle": c.DOSES_PER_CYCLE,
-            "safety_cycles": len(c.DOSING_CYCLE_START_WEEKS),
+            "safety_cycles": c.CYCLES,
             "safety_n_events": len(in_population(ch.release.subjects, ch.release.adverse_events)),
         }
     )
