@@ -6,6 +6,8 @@ so that the real trial data can replace the simulated release with no change to 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 ARM_LDIL2 = "ldil2"
 ARM_PLACEBO = "placebo"
 ARMS: tuple[str, str] = (ARM_LDIL2, ARM_PLACEBO)
@@ -82,6 +84,32 @@ DOSING_CYCLE_START_WEEKS: tuple[int, ...] = (0, 4, 8)
 CYCLES = len(DOSING_CYCLE_START_WEEKS)  # cycles are numbered 1..CYCLES in exposure.csv
 DOSES_PER_CYCLE = 7
 DOSE_INTERVAL_DAYS = 2
+FIRST_DOSE_DAY = 1  # study day of the first dose (adverse_events.csv: onset_day >= 1)
+
+
+def dosing_days(doses: Mapping[int, int] | None = None) -> dict[int, list[int]]:
+    """Planned injection study days per cycle (1..CYCLES): the one dosing-day convention.
+
+    Parameters
+    ----------
+    doses : cycle -> number of injections planned; DOSES_PER_CYCLE for a cycle not given
+
+    Returns
+    -------
+    dict : cycle -> study days of its injections. Study day 1 (FIRST_DOSE_DAY) is the day of the
+        first dose, in week 0; cycle k starts on day 1 + 7 * DOSING_CYCLE_START_WEEKS[k - 1] and
+        its injections are DOSE_INTERVAL_DAYS apart (protocol: every other day), so study day d
+        falls (d - 1) / 7 weeks after the first dose.
+    """
+    doses = doses or {}
+    return {
+        cycle: [
+            FIRST_DOSE_DAY + 7 * week + DOSE_INTERVAL_DAYS * j
+            for j in range(int(doses.get(cycle, DOSES_PER_CYCLE)))
+        ]
+        for cycle, week in enumerate(DOSING_CYCLE_START_WEEKS, start=1)
+    }
+
 
 # subjects.csv columns used by the derivations and the baseline table (added by the library helper)
 AGE, DISEASE_DURATION, MTX_DOSE = "age", "disease_duration_years", "mtx_dose_mg_week"

@@ -173,24 +173,27 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     ),
     c.ADVERSE_EVENTS: pa.DataFrameSchema(
         {
-            "ae_id": _column(STRING, unique=True, description="event identifier"),
+            c.AE_ID: _column(STRING, unique=True, description="event identifier"),
             c.SUBJECT_ID: _subject_id(),
-            "term": _column(STRING, description="preferred term (MedDRA style)"),
-            "soc": _column(STRING, description="system organ class"),
-            "onset_day": _column(
-                INTEGER, _ge("onset_day", 1), unit="study day", description="onset"
-            ),
-            "end_day": _column(
+            c.AE_TERM: _column(STRING, description="preferred term (MedDRA style)"),
+            c.AE_SOC: _column(STRING, description="system organ class"),
+            c.AE_ONSET_DAY: _column(
                 INTEGER,
-                _ge("end_day", 1),
+                _ge(c.AE_ONSET_DAY, c.FIRST_DOSE_DAY),
+                unit="study day",
+                description="onset",
+            ),
+            c.AE_END_DAY: _column(
+                INTEGER,
+                _ge(c.AE_END_DAY, c.FIRST_DOSE_DAY),
                 nullable=True,
                 unit="study day",
                 description="resolution; empty if ongoing",
             ),
-            "grade": _column(INTEGER, _in_range("grade", 1, 5), description="CTCAE grade"),
-            "serious": _column(BOOLEAN, description="serious adverse event"),
-            "related": _column(BOOLEAN, description="related to study drug (investigator)"),
-            "led_to_withdrawal": _column(BOOLEAN, description="led to withdrawal"),
+            c.AE_GRADE: _column(INTEGER, _in_range(c.AE_GRADE, 1, 5), description="CTCAE grade"),
+            c.AE_SERIOUS: _column(BOOLEAN, description="serious adverse event"),
+            c.AE_RELATED: _column(BOOLEAN, description="related to study drug (investigator)"),
+            c.AE_LED_TO_WITHDRAWAL: _column(BOOLEAN, description="led to withdrawal"),
         },
         strict=False,
     ),

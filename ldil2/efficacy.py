@@ -362,28 +362,23 @@ def visit_weeks(ch: Any) -> list[int]:
 
 
 def dosing_days(exposure: pd.DataFrame) -> dict[int, list[int]]:
-    """Planned injection days (study day 0 = randomisation) per cycle.
-
-    Cycle k starts on day 7 * DOSING_CYCLE_START_WEEKS[k-1]; its doses_planned injections are
-    DOSE_INTERVAL_DAYS apart (protocol: every other day). The number of doses per cycle is the
-    largest doses_planned in exposure.csv, or DOSES_PER_CYCLE when exposure was not read.
-    """
+    """Planned injection study days per cycle (:func:`ldil2.contract.dosing_days`: study day 1 =
+    first dose), with the number of doses of each cycle = the largest doses_planned in
+    exposure.csv, or DOSES_PER_CYCLE when exposure was not read."""
     planned = exposure.groupby(c.CYCLE)[c.DOSES_PLANNED].max() if len(exposure) else {}
-    days = {}
-    for cycle, start_week in enumerate(c.DOSING_CYCLE_START_WEEKS, start=1):
-        n = int(planned.get(cycle, c.DOSES_PER_CYCLE))
-        days[cycle] = [7 * start_week + c.DOSE_INTERVAL_DAYS * k for k in range(n)]
-    return days
+    return c.dosing_days({int(cycle): int(n) for cycle, n in planned.items()})
 
 
 def plot_schedule(days: Mapping[int, list[int]], weeks: list[int]) -> Figure:
-    """Timeline: dosing cycles as shaded spans with injection ticks, visits as markers (weeks)."""
+    """Timeline: dosing cycles as shaded spans with injection ticks, visits as markers (weeks;
+    study day d of :func:`dosing_days` is week (d - 1) / 7)."""
     fig, ax = plt.subplots(figsize=(8.0, 2.6))
     colour = figures.ARM_PALETTE[c.ARM_LDIL2]
     for cycle, cycle_days in days.items():
-        start, end = cycle_days[0] / 7, cycle_days[-1] / 7
+        weeks_of = [(d - c.FIRST_DOSE_DAY) / 7 for d in cycle_days]
+        start, end = weeks_of[0], weeks_of[-1]
         ax.axvspan(start, end, ymin=0.55, ymax=0.95, color=colour, alpha=0.25, lw=0)
-        ax.vlines([d / 7 for d in cycle_days], 0.62, 0.88, color=colour, lw=1.5)
+        ax.vlines(weeks_of, 0.62, 0.88, color=colour, lw=1.5)
         ax.text((start + end) / 2, 1.02, f"Cycle {cycle}", ha="center", va="bottom", fontsize=9)
     ax.plot(weeks, [0.25] * len(weeks), "D", color="0.2", ms=6, label="Assessment visit")
     ax.vlines([], 0, 0, color=colour, label="Injection (Ld-IL2 or placebo)")

@@ -236,13 +236,13 @@ def dosing_windows_days() -> list[tuple[int, int]]:
 
     Notes
     -----
-    Protocol (NCT02467504): 7 doses every other day over 2 weeks, then a 2-week break; cycles
-    start at the weeks in DOSING_CYCLE_START_WEEKS. Study day 1 is the day of the first dose, so
-    a cycle's doses fall on days 1 + 7 * start_week + 2 j (j = 0..6) and its dosing period runs
-    from day 1 + 7 * start_week for DOSES_PER_CYCLE * DOSE_INTERVAL_DAYS = 14 days.
+    Protocol (NCT02467504): 7 doses every other day over 2 weeks, then a 2-week break. The
+    injection days come from :func:`ldil2.contract.dosing_days` (study day 1 = first dose); a
+    cycle's dosing period runs from its first injection day for DOSES_PER_CYCLE *
+    DOSE_INTERVAL_DAYS = 14 days.
     """
     span = c.DOSES_PER_CYCLE * c.DOSE_INTERVAL_DAYS
-    return [(1 + 7 * week, 7 * week + span) for week in c.DOSING_CYCLE_START_WEEKS]
+    return [(days[0], days[0] + span - 1) for days in c.dosing_days().values()]
 
 
 def plot_ae_onset(subjects: pd.DataFrame, adverse_events: pd.DataFrame) -> Figure:
@@ -325,9 +325,12 @@ def plot_courses(
 
 
 def dosing_windows_weeks() -> list[tuple[float, float]]:
-    """Dosing-cycle spans in weeks: (start week, start week + 2) for each cycle."""
-    span = c.DOSE_INTERVAL_DAYS * c.DOSES_PER_CYCLE / 7
-    return [(week, week + span) for week in c.DOSING_CYCLE_START_WEEKS]
+    """Dosing-cycle spans in weeks after the first dose (day d is week (d - 1) / 7): (start
+    week, start week + 2) for each cycle, from :func:`dosing_windows_days`."""
+    return [
+        ((start - c.FIRST_DOSE_DAY) / 7, (end + 1 - c.FIRST_DOSE_DAY) / 7)
+        for start, end in dosing_windows_days()
+    ]
 
 
 # ------------------------------------------------------------------------ laboratory

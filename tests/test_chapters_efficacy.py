@@ -87,9 +87,10 @@ def test_dosing_days_every_other_day_from_each_cycle_start():
         }
     )
     days = efficacy.dosing_days(exposure)
-    # protocol: cycles start weeks 0, 4, 8 (days 0, 28, 56), 7 doses 2 days apart
-    assert days[1] == [0, 2, 4, 6, 8, 10, 12]
-    assert days[2][0] == 28 and days[3] == [56, 58, 60, 62, 64, 66, 68]
+    # protocol: cycles start weeks 0, 4, 8 (study days 1, 29, 57; day 1 = first dose),
+    # 7 doses 2 days apart
+    assert days[1] == [1, 3, 5, 7, 9, 11, 13]
+    assert days[2][0] == 29 and days[3] == [57, 59, 61, 63, 65, 67, 69]
 
 
 def _documented(x):
@@ -389,6 +390,7 @@ def test_dosing_days_without_exposure_uses_the_protocol_schedule():
     exposure = pd.DataFrame(columns=[c.SUBJECT_ID, c.CYCLE, c.DOSES_PLANNED, c.DOSES_RECEIVED])
     days = efficacy.dosing_days(exposure)
     assert [len(d) for d in days.values()] == [c.DOSES_PER_CYCLE] * len(c.DOSING_CYCLE_START_WEEKS)
+    assert days == c.dosing_days()  # the contract's convention: day 1 = first dose
 
 
 # ---------------------------------------------------------------------------------------------

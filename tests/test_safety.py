@@ -161,6 +161,13 @@ def test_dosing_windows_days_follow_the_protocol():
     assert safety.dosing_windows_weeks() == [(0, 2.0), (4, 6.0), (8, 10.0)]
 
 
+def test_dosing_windows_cover_every_planned_injection_day():
+    # one convention (contract.dosing_days, day 1 = first dose) for safety and efficacy
+    for (start, end), days in zip(safety.dosing_windows_days(), c.dosing_days().values(),
+                                  strict=True):  # fmt: skip
+        assert start == days[0] and days[-1] <= end
+
+
 def test_lab_abnormal_uses_sex_specific_haemoglobin_and_strict_limits():
     values = pd.Series([130.0, 130.0, 140.0, np.nan])
     sex = pd.Series(["F", "M", "M", "F"])
