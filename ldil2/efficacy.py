@@ -646,11 +646,6 @@ def missing_rule(ch: Any) -> str:
     return f"Missing data: {stats.IMPUTATIONS[imputation(ch)]}."
 
 
-def interval_text(estimate: float, low: float, high: float, digits: int = 1) -> str:
-    """'-6.0 (-11.4 to -0.7)': an estimate and its interval at `digits` decimals."""
-    return f"{estimate:.{digits}f} ({low:.{digits}f} to {high:.{digits}f})"
-
-
 def comparison_table(
     ch: Any, comparisons: list[Any], measure: str, across: Any = None
 ) -> tables.HtmlTable:
@@ -681,8 +676,10 @@ def gee_table(ch: Any, result: Any, measure: str) -> tables.HtmlTable:
         rows.append(
             row
             | {
-                "Odds ratio (95% CI)": interval_text(v["estimate"], v["ci_low"], v["ci_high"], 2),
-                "Risk difference, percentage points (95% CI)": interval_text(
+                "Odds ratio (95% CI)": stats.interval_text(
+                    v["estimate"], v["ci_low"], v["ci_high"], 2
+                ),
+                "Risk difference, percentage points (95% CI)": stats.interval_text(
                     100 * v["risk_difference"], 100 * v["rd_ci_low"], 100 * v["rd_ci_high"]
                 ),
                 "P": stats.format_p(float(v["p_value"])),
@@ -691,7 +688,9 @@ def gee_table(ch: Any, result: Any, measure: str) -> tables.HtmlTable:
     rows.append(
         {
             "Week": "Across visits",
-            "Odds ratio (95% CI)": interval_text(result.estimate, result.ci_low, result.ci_high, 2),
+            "Odds ratio (95% CI)": stats.interval_text(
+                result.estimate, result.ci_low, result.ci_high, 2
+            ),
             "Risk difference, percentage points (95% CI)": "",
             "P": result.p_text,
         }
@@ -762,7 +761,7 @@ def mean_cell(row: Mapping[str, Any], digits: int = 1) -> str:
     :func:`ldil2.stats.mean_by_visit`; no interval when n < 2."""
     if not np.isfinite(row["ci_low"]):
         return f"{row['mean']:.{digits}f}, n = {int(row['n'])}"
-    interval = interval_text(row["mean"], row["ci_low"], row["ci_high"], digits)
+    interval = stats.interval_text(row["mean"], row["ci_low"], row["ci_high"], digits)
     return f"{interval}, n = {int(row['n'])}"
 
 
@@ -782,7 +781,7 @@ def change_table(ch: Any, index: str, means: pd.DataFrame, model: Any) -> tables
             )
         if week in contrasts.index:
             v = contrasts.loc[week]
-            row["Model difference (95% CI)"] = interval_text(
+            row["Model difference (95% CI)"] = stats.interval_text(
                 v["estimate"], v["ci_low"], v["ci_high"], digits
             )
             row["P"] = stats.format_p(float(v["p_value"]))
@@ -790,7 +789,7 @@ def change_table(ch: Any, index: str, means: pd.DataFrame, model: Any) -> tables
     rows.append(
         {
             "Week": "Across visits",
-            "Model difference (95% CI)": interval_text(
+            "Model difference (95% CI)": stats.interval_text(
                 model.estimate, model.ci_low, model.ci_high, digits
             ),
             "P": model.p_text,

@@ -8,7 +8,7 @@ analysis population before calling a model; the models never filter subjects by 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -28,8 +28,35 @@ def format_p(p: float) -> str:
     return "P < 0.001" if p < 0.001 else f"P = {p:.3f}"
 
 
+def interval_text(estimate: float, low: float, high: float, digits: int = 1) -> str:
+    """'-6.0 (-11.4 to -0.7)': an estimate and its interval at `digits` decimals."""
+    return f"{estimate:.{digits}f} ({low:.{digits}f} to {high:.{digits}f})"
+
+
+class EffectText:
+    """Text helpers of a result with `estimate`, `ci_low`, `ci_high` (95% CI) and `p_value`,
+    printed at `digits` decimals."""
+
+    digits: ClassVar[int] = 2
+    estimate: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+
+    @property
+    def p_text(self) -> str:
+        """The p-value as printed, e.g. 'P = 0.014'."""
+        return format_p(self.p_value)
+
+    @property
+    def estimate_text(self) -> str:
+        """e.g. '2.31 (95% CI 1.12 to 4.75)'."""
+        d = self.digits
+        return f"{self.estimate:.{d}f} (95% CI {self.ci_low:.{d}f} to {self.ci_high:.{d}f})"
+
+
 @dataclass(frozen=True)
-class LongitudinalResult:
+class LongitudinalResult(EffectText):
     """Overall treatment effect across visits from a longitudinal model, with per-visit contrasts.
 
     Attributes
@@ -58,16 +85,6 @@ class LongitudinalResult:
     n_observations: int
     weeks: tuple[int, ...]
     description: str
-
-    @property
-    def p_text(self) -> str:
-        """The p-value as printed, e.g. 'P = 0.014'."""
-        return format_p(self.p_value)
-
-    @property
-    def estimate_text(self) -> str:
-        """e.g. '2.31 (95% CI 1.12 to 4.75)'."""
-        return f"{self.estimate:.2f} (95% CI {self.ci_low:.2f} to {self.ci_high:.2f})"
 
 
 def longitudinal_frame(
@@ -563,9 +580,11 @@ def mean_by_visit(table: pd.DataFrame, column: str, include_baseline: bool = Fal
 
 
 @dataclass(frozen=True)
-class AncovaResult:
-    """Baseline-adjusted difference in mean change (Ld-IL2 minus placebo) at one visit."""
+class AncovaResult(EffectText):
+    """Baseline-adjusted difference in mean change (Ld-IL2 minus placebo) at one visit; texts at
+    one decimal, e.g. '-4.2 (95% CI -7.9 to -0.5)'."""
 
+    digits: ClassVar[int] = 1
     estimate: float
     ci_low: float
     ci_high: float
@@ -573,16 +592,6 @@ class AncovaResult:
     week: int
     n_subjects: dict[str, int]
     description: str
-
-    @property
-    def p_text(self) -> str:
-        """e.g. 'P = 0.021'."""
-        return format_p(self.p_value)
-
-    @property
-    def estimate_text(self) -> str:
-        """e.g. '-4.2 (95% CI -7.9 to -0.5)'."""
-        return f"{self.estimate:.1f} (95% CI {self.ci_low:.1f} to {self.ci_high:.1f})"
 
 
 def ancova(

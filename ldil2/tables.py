@@ -19,7 +19,7 @@ import pandas as pd
 
 from ldil2 import contract as c
 from ldil2.derive import INDICES, make_analysis_table
-from ldil2.stats import BinaryComparison, LongitudinalResult, newcombe_difference
+from ldil2.stats import BinaryComparison, LongitudinalResult, interval_text, newcombe_difference
 
 ROW_KINDS = ("", "section", "group", "indent")
 """Row styles: plain, a section heading spanning the table, a bold group row, an indented row."""
@@ -315,7 +315,7 @@ def make_endpoint_table(
                 *(cmp.text(arm) for arm in c.ARMS),
                 f"{100 * d.estimate:.1f}",
                 f"{100 * d.ci_low:.1f} to {100 * d.ci_high:.1f}",
-                f"{odds.estimate:.2f} ({odds.ci_low:.2f} to {odds.ci_high:.2f})",
+                interval_text(odds.estimate, odds.ci_low, odds.ci_high, 2),
                 cmp.p_text,
             )
         )
@@ -368,7 +368,7 @@ def _risk_difference(events: pd.DataFrame, totals: dict[str, int], common_pct: f
         return ""
     active, placebo = c.ARM_LDIL2, c.ARM_PLACEBO
     d = newcombe_difference(n[active], totals[active], n[placebo], totals[placebo])
-    return f"{100 * d.estimate:.1f} ({100 * d.ci_low:.1f} to {100 * d.ci_high:.1f})"
+    return interval_text(100 * d.estimate, 100 * d.ci_low, 100 * d.ci_high)
 
 
 AE_TITLE = "Adverse events by system organ class and preferred term"

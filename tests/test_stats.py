@@ -332,3 +332,20 @@ def test_mean_by_visit_single_value_has_no_interval():
     frame = pd.DataFrame({c.SUBJECT_ID: ["A"], c.ARM: [c.ARM_LDIL2], c.WEEK: [4], "x": [1.0]})
     row = stats.mean_by_visit(frame, "x").iloc[0]
     assert row["mean"] == 1.0 and np.isnan(row["ci_low"])
+
+
+def test_interval_text_rounds_estimate_and_limits():
+    assert stats.interval_text(-6.04, -11.39, -0.7) == "-6.0 (-11.4 to -0.7)"
+    assert stats.interval_text(3.456, 1.2, 9.61, 2) == "3.46 (1.20 to 9.61)"
+
+
+def test_estimate_text_decimals_per_result_kind():
+    common = {"estimate": -4.234, "ci_low": -7.91, "ci_high": -0.52, "p_value": 0.0214}
+    ancova = stats.AncovaResult(**common, week=24, n_subjects={}, description="")
+    assert ancova.estimate_text == "-4.2 (95% CI -7.9 to -0.5)"
+    assert ancova.p_text == "P = 0.021"
+    longitudinal = stats.LongitudinalResult(
+        **common, measure="difference", per_visit=pd.DataFrame(), n_subjects={},
+        n_observations=0, weeks=(24,), description="",
+    )  # fmt: skip
+    assert longitudinal.estimate_text == "-4.23 (95% CI -7.91 to -0.52)"
