@@ -208,7 +208,18 @@ def derive_boolean_remission(table: pd.DataFrame) -> pd.DataFrame:
 
 def derive_haq_mcid(table: pd.DataFrame) -> pd.DataFrame:
     """Add `haq_mcid`: HAQ-DI decreased by at least 0.22 from baseline (chg_haq_di <= -0.22);
-    missing where the change is missing and at the baseline visit. Needs chg_haq_di."""
+    missing where the change is missing and at the baseline visit. Needs chg_haq_di.
+
+    Notes
+    -----
+    0.22 points on the 0-3 HAQ-DI scale (HAQ_MCID) is the minimal clinically important
+    improvement commonly used in rheumatoid arthritis trials; the comparison is inclusive.
+
+    References
+    ----------
+    Wells et al., J Rheumatol 1993;20:557-560 (minimum important difference, the patient's
+    perspective); Redelmeier & Lorig, Arch Intern Med 1993;153:1337-1342.
+    """
     change = table[chg_col(c.HAQ)]
     flag = _flag(change <= -HAQ_MCID, change.isna())
     flag[_at_baseline(table)] = pd.NA

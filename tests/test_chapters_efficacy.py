@@ -144,6 +144,13 @@ def test_every_outcome_definition_states_a_formula_or_threshold():
         assert any(ch.isdigit() for ch in efficacy.definition_text(func)), outcome
 
 
+def test_every_outcome_definition_cites_a_reference():
+    # the definitions table takes its "Reference" column from the References section
+    for outcome, func in efficacy.definition_functions():
+        reference = efficacy.docstring_sections(func).get("References", "")
+        assert re.search(r"(19|20)\d\d", reference), outcome
+
+
 # ---------------------------------------------------------------------------------------------
 # Endpoint helpers on small synthetic frames
 # ---------------------------------------------------------------------------------------------
