@@ -400,12 +400,11 @@ def test_two_cold_builds_give_identical_glue_and_checksum(built_book: Path, tmp_
 
 
 @pytest.mark.build
-def test_itt_edition_builds_with_its_parameters(tmp_path: Path):
-    out = tmp_path / "itt"
-    result = run_build("-p", "population=itt", "--out", str(out), cwd=ROOT)
-    assert result.returncode == 0, result.stderr
-    assert report(out)["parameters"]["population"] == "itt"
-    index = (out / "html" / "index.html").read_text(encoding="utf-8")
+def test_itt_edition_builds_with_its_parameters(itt_book: Path):
+    """`-p population=itt --out DIR` (the session's `itt_book`) builds a complete edition."""
+    assert report(itt_book)["parameters"]["population"] == "itt"
+    assert report(itt_book)["status"] == "ok"
+    index = (itt_book / "html" / "index.html").read_text(encoding="utf-8")
     assert "<td><code>population</code></td><td>itt</td>" in index
 
 
