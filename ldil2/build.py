@@ -3,7 +3,12 @@
 1. Validate the data release; stop with its problems if it breaks the contract.
 2. Execute every document of ``_toc.yml`` (a Jupytext MyST notebook) with papermill, one kernel
    per document, in a process pool; reuse an executed notebook from the cache when its key
-   (:func:`chapter_key`) is unchanged.
+   (:func:`chapter_key`) is unchanged. Documents whose front matter declares
+   ``ldil2: needs: [results]`` run in a second phase, after every other document has executed
+   or been reused: the build writes every value glued by the first phase to
+   ``<stage>/results.json`` (:func:`write_results`) and injects its path as the parameter
+   ``results``; the file's bytes join their cache key, so they re-execute exactly when some
+   first-phase value changed.
 3. Stage a book tree (the executed ``.ipynb`` in place of each ``.md``, the edition's
    ``_config.yml`` with the data-release notice, the data release as a zip) and build it with
    ``jupyter-book build -W -n`` (strict, execution off) into a work folder.
@@ -16,6 +21,7 @@ and renamed on success, so a failed or killed build leaves nothing half-written.
 
 from __future__ import annotations
 
+import ast
 import concurrent.futures
 import contextlib
 import fcntl
@@ -23,6 +29,7 @@ import hashlib
 import html
 import io
 import json
+import math
 import multiprocessing
 import os
 import re
@@ -54,6 +61,13 @@ INJECTED_TAG = "injected-parameters"
 HIDE_TAG = "remove-cell"
 FRONT_MATTER_KEY = "ldil2"
 READS_KEY = "reads"
+NEEDS_KEY = "needs"
+# ``ldil2: needs: [results]``: the document runs after every other one and is injected
+# ``results``, the path of the JSON file of their glued values (write_results / read_results).
+NEEDS_RESULTS = "results"
+RESULTS_FILE = "results.json"
+# Parameters that locate files: they do not join a cache key (the files count by their bytes).
+LOCATION_PARAMETERS = ("data_dir", NEEDS_RESULTS)
 # Files of a release that every chapter reads whatever it declares (ldil2.data.load reads them).
 ALWAYS_READ = (contract.SUBJECTS, contract.METADATA, contract.PUBLISHED)
 # A chapter that declares this in ``ldil2: reads:`` reads the committed release snapshots
@@ -135,6 +149,25 @@ def chapter_reads(nb: nbformat.NotebookNode, md_path: Path) -> tuple[str, ...]:
     unknown = [name for name in declared if name not in known]
     if unknown:
         raise BuildError(f"{md_path}: {FRONT_MATTER_KEY}.{READS_KEY} names unknown {unknown}")
+    return tuple(declared)
+
+
+def chapter_needs(nb: nbformat.NotebookNode, md_path: Path) -> tuple[str, ...]:
+    """What a document needs from the build besides data (``ldil2: needs: [...]``, optional).
+
+    The only need is ``results`` (:data:`NEEDS_RESULTS`): the glued values of every other
+    document of the build. Such a document runs in the second phase (module docstring).
+
+    Raises
+    ------
+    BuildError : the declaration is not a list or names an unknown need
+    """
+    declared = nb.metadata.get(FRONT_MATTER_KEY, {}).get(NEEDS_KEY, [])
+    if not isinstance(declared, list) or set(declared) - {NEEDS_RESULTS}:
+        raise BuildError(
+            f"{md_path}: {FRONT_MATTER_KEY}.{NEEDS_KEY} must be a list of {[NEEDS_RESULTS]}, "
+            f"got {declared!r}"
+        )
     return tuple(declared)
 
 
@@ -270,6 +303,63 @@ def glued_values(nb: nbformat.NotebookNode) -> dict[str, str]:
     return values
 
 
+Scalar = str | int | float | bool
+
+
+def glued_scalar(text: str) -> Scalar | None:
+    """The plain scalar a glued ``text/plain`` repr stands for, or None for any other object.
+
+    The repr of a plain Python ``str``/``int``/``float``/``bool`` is read back with
+    ``ast.literal_eval``; an infinite float literal gives its text (JSON has no infinity).
+    Figures and rich objects (whose repr is not such a literal) give None.
+    """
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value if isinstance(value, str | int | float | bool) else None
+
+
+def results_values(notebooks: dict[str, nbformat.NotebookNode]) -> dict[str, Scalar]:
+    """The scalar values glued in executed notebooks, keyed ``<stem>:<glue name>``.
+
+    Parameters
+    ----------
+    notebooks : document name (e.g. ``chapters/primary``) -> executed notebook; the key uses the
+        name's last part (``primary``). Values that are not plain scalars (:func:`glued_scalar`:
+        figures, tables; their numbers are glued separately) are left out.
+    """
+    values: dict[str, Scalar] = {}
+    for name, nb in sorted(notebooks.items()):
+        for glue_name, text in glued_values(nb).items():
+            value = glued_scalar(text)
+            if value is not None:
+                values[f"{Path(name).name}:{glue_name}"] = value
+    return values
+
+
+def write_results(path: Path, values: dict[str, Scalar]) -> None:
+    """Write the results file: ``{"values": {"<stem>:<glue name>": value}}``, deterministic JSON
+    (sorted keys, two-space indent, trailing newline), atomically."""
+    text = json.dumps({"values": values}, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    _replace_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def read_results(path: Path) -> dict[str, Scalar]:
+    """The values of a results file written by :func:`write_results`.
+
+    Raises
+    ------
+    ValueError : the file is not a results file (names it)
+    """
+    document = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(document, dict) or not isinstance(document.get("values"), dict):
+        raise ValueError(f"{path}: not a results file (no 'values' object)")
+    return document["values"]
+
+
 # ---------------------------------------------------------------------------------------------
 # Cache keys and the data-release zip
 # ---------------------------------------------------------------------------------------------
@@ -299,11 +389,12 @@ def chapter_key(
     data files count by their bytes, wherever they are), every file of the ``ldil2``
     package (relative path and bytes), ``requirements.txt`` of the book root, the data files the
     chapter declares plus those every load reads (subjects.csv, metadata.yml, published.csv),
-    and the release snapshots ``releases/*.json`` when the chapter declares ``releases/``.
+    the release snapshots ``releases/*.json`` when the chapter declares ``releases/``, and the
+    bytes of the results file when ``params`` holds ``results`` (a second-phase document).
     """
     digest = hashlib.sha256()
     digest.update(md_path.read_bytes())
-    located = {k: v for k, v in params.items() if k != "data_dir"}  # the data count by content
+    located = {k: v for k, v in params.items() if k not in LOCATION_PARAMETERS}
     digest.update(json.dumps(located, sort_keys=True, default=str).encode())
     for path in package_files():
         digest.update(f"\0pkg:{path.relative_to(PACKAGE_DIR).as_posix()}\0".encode())
@@ -313,6 +404,8 @@ def chapter_key(
     _hash_files(digest, "data", [data_dir / name for name in data_files])
     if SNAPSHOTS_READ in reads:
         _hash_files(digest, "snapshot", sorted((root / SNAPSHOTS_READ).glob("*.json")))
+    if NEEDS_RESULTS in params:
+        _hash_files(digest, "results", [Path(params[NEEDS_RESULTS])])
     return digest.hexdigest()
 
 
@@ -419,13 +512,17 @@ def _thread_limits() -> Iterator[None]:
 
 @dataclass
 class ChapterJob:
-    """One document of the toc: where it comes from, what it is injected with, its cache key."""
+    """One document of the toc: where it comes from, what it is injected with, what it reads,
+    whether it runs in the second phase (``needs: [results]``), its cache key and cached
+    notebook (set by :func:`_locate`)."""
 
     name: str
     md_path: Path
     params: dict[str, Any]
-    key: str
-    cached: Path
+    reads: tuple[str, ...]
+    second_phase: bool
+    key: str = ""
+    cached: Path = Path()
     status: str = "pending"
     seconds: float = 0.0
 
@@ -527,12 +624,14 @@ def _static_files(root: Path, names: list[str]) -> list[Path]:
 def _stage(
     root: Path, stage: Path, jobs: list[ChapterJob], config: str, zip_name: str, zip_bytes: bytes
 ) -> str:
-    """Make ``stage`` the book tree to build; remove anything else. Returns the site key: the
-    sha256 of every staged file's path and bytes."""
+    """Make ``stage`` the book tree to build; remove anything else (the results file of
+    :func:`_locate_second_phase` stays). Returns the site key: the sha256 of every staged file's
+    path and bytes."""
     wanted: dict[Path, bytes] = {
         stage / CONFIG_FILE: config.encode(),
         stage / TOC_FILE: (root / TOC_FILE).read_bytes(),
         stage / DOWNLOADS_DIR / zip_name: zip_bytes,
+        stage / RESULTS_FILE: (stage / RESULTS_FILE).read_bytes(),
     }
     for job in jobs:
         wanted[stage / f"{job.name}.ipynb"] = job.cached.read_bytes()
@@ -603,15 +702,42 @@ def _swap_site(built: Path, out: Path, site_key: str) -> None:
 
 
 def _plan(root: Path, params: dict[str, Any], data_dir: Path, cache: Path) -> list[ChapterJob]:
+    """One job per toc document; the first-phase jobs located in the cache (the second-phase
+    ones are located by :func:`_locate_second_phase`, once the results file exists)."""
     jobs = []
     for name in toc_documents(root):
         md_path = root / f"{name}.md"
-        reads = chapter_reads(read_chapter(md_path), md_path)
+        nb = read_chapter(md_path)
+        reads = chapter_reads(nb, md_path)
         chapter = dict(params, tables=[t for t in contract.RELEASE_TABLES if t in reads])
-        key = chapter_key(md_path, chapter, data_dir, reads, root)
-        cached = cache / f"{name.replace('/', '__')}.{key[:16]}.ipynb"
-        jobs.append(ChapterJob(name, md_path, chapter, key, cached))
+        second = NEEDS_RESULTS in chapter_needs(nb, md_path)
+        job = ChapterJob(name, md_path, chapter, reads, second)
+        if not second:
+            _locate(job, data_dir, root, cache)
+        jobs.append(job)
     return jobs
+
+
+def _locate(job: ChapterJob, data_dir: Path, root: Path, cache: Path) -> None:
+    """Set the job's cache key and the path of its cached notebook."""
+    job.key = chapter_key(job.md_path, job.params, data_dir, job.reads, root)
+    job.cached = cache / f"{job.name.replace('/', '__')}.{job.key[:16]}.ipynb"
+
+
+def _locate_second_phase(
+    jobs: list[ChapterJob], stage: Path, data_dir: Path, root: Path, cache: Path
+) -> None:
+    """Write ``<stage>/results.json`` (:func:`write_results`) from the executed first-phase
+    notebooks, inject its path as ``results`` into the second-phase jobs and locate them."""
+    notebooks = {
+        job.name: nbformat.read(job.cached, as_version=4) for job in jobs if not job.second_phase
+    }
+    results = stage / RESULTS_FILE
+    write_results(results, results_values(notebooks))
+    for job in jobs:
+        if job.second_phase:
+            job.params[NEEDS_RESULTS] = str(results)
+            _locate(job, data_dir, root, cache)
 
 
 def _execute(
@@ -734,10 +860,13 @@ def _build_locked(
         zip_sha = hashlib.sha256(zip_bytes).hexdigest()
         report.data.update(zip=zip_name, sha256=zip_sha)
         plan = _plan(root, params, data_dir, out / "cache")
-        (out / "kernels.log").write_text("", encoding="utf-8")
+        kernels = out / "kernels.log"
+        kernels.write_text("", encoding="utf-8")
         executing = time.perf_counter()
         try:
-            _execute(plan, root, jobs, out / "kernels.log", log)
+            _execute([job for job in plan if not job.second_phase], root, jobs, kernels, log)
+            _locate_second_phase(plan, out / "stage", data_dir, root, out / "cache")
+            _execute([job for job in plan if job.second_phase], root, jobs, kernels, log)
         finally:
             report.chapters = {
                 job.name: {"status": job.status, "seconds": round(job.seconds, 2), "key": job.key}

@@ -24,7 +24,7 @@ from ldil2 import contract
 PARAMETERS_FILE = "parameters.yml"
 TOC_FILE = "_toc.yml"
 # Parameters the build adds for its own use (not chosen by an editor of the book).
-INTERNAL_PARAMETERS = ("tables",)
+INTERNAL_PARAMETERS = ("tables", "results")
 
 
 def find_root(start: Path | None = None) -> Path:

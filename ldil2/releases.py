@@ -2,79 +2,31 @@
 
 A snapshot is ``releases/<version>.json``: every scalar value a built edition glued into its
 chapters, by name (``<chapter>:<glue name>``), written as deterministic JSON (sorted keys,
-two-space indent, trailing newline). ``python -m ldil2 release`` writes it; the "What changed"
-chapter compares the snapshot of the current data version with the latest snapshot of another
-version.
+two-space indent, trailing newline). ``python -m ldil2 release`` writes it from the build's
+results file (:func:`ldil2.build.write_results`). The "What changed" chapter runs in the build's
+second phase (``ldil2: needs: [results]``) and compares the values of the current build with the
+latest snapshot of another data version.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import math
+import re
 import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pandas as pd
 import yaml
 
+from ldil2 import build
 from ldil2 import contract as c
+from ldil2.build import Scalar
 
 SNAPSHOT_FORMAT = 1
-
-Scalar = str | int | float | bool
-
-
-def glued_values(notebook: Path) -> dict[str, Scalar]:
-    """Scalar values glued in one executed notebook, by glue name.
-
-    Parameters
-    ----------
-    notebook : an executed ``.ipynb`` whose code cells called ``myst_nb.glue``
-
-    Returns
-    -------
-    dict : glue name -> value. The ``text/plain`` repr of each glued output
-        (:func:`ldil2.build.glued_values`) of a plain Python ``str``/``int``/``float``/``bool`` is
-        read back with ``ast.literal_eval``. Figures and rich objects (whose repr is not a
-        literal) are not values and are left out; tables' numbers are glued separately.
-    """
-    from ldil2.build import glued_values as glued_text
-
-    texts = glued_text(nbformat.read(notebook, as_version=4))
-    values = {name: _literal(text) for name, text in texts.items()}
-    return {name: value for name, value in values.items() if value is not None}
-
-
-def _literal(text: str) -> Scalar | None:
-    """The plain scalar a ``text/plain`` repr stands for, or None for any other object."""
-    try:
-        value = ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    return value if isinstance(value, str | int | float | bool) else None
-
-
-NOT_SNAPSHOT = ("changes",)
-"""Chapters left out of snapshots: the What-changed page's own values come from the snapshots."""
-
-
-def edition_values(notebooks: list[Path]) -> dict[str, Scalar]:
-    """Glued scalars of every chapter of an edition, keyed ``<chapter stem>:<glue name>``
-    (chapters of :data:`NOT_SNAPSHOT` left out)."""
-    values: dict[str, Scalar] = {}
-    for notebook in sorted(notebooks):
-        if notebook.stem in NOT_SNAPSHOT:
-            continue
-        for name, value in glued_values(notebook).items():
-            values[f"{notebook.stem}:{name}"] = value
-    return values
 
 
 def write_snapshot(
@@ -84,7 +36,7 @@ def write_snapshot(
 
     Parameters
     ----------
-    values : result name -> scalar, as from :func:`edition_values`
+    values : result name -> scalar, as in a results file (:func:`ldil2.build.read_results`)
     version : data release version (metadata.yml ``version``), e.g. ``2026.11.1``
     releases_dir : directory of committed snapshots (created if absent)
     edition : the edition's parameters worth recording (population, imputation, ...)
@@ -183,19 +135,18 @@ EDITION_PARAMETERS = ("population", "acr_joints", "imputation", "mi_imputations"
 """Parameters of a built edition recorded in its snapshot (they change what the values mean)."""
 
 
-def built_edition(build_dir: Path) -> tuple[str, dict, list[Path]]:
-    """The data version, edition parameters and executed notebooks of a successful build.
+def built_edition(build_dir: Path) -> tuple[str, dict, dict[str, Scalar]]:
+    """The data version, edition parameters and glued values of a successful build.
 
     Parameters
     ----------
     build_dir : the ``--out`` folder of ``python -m ldil2 build``: ``report.json`` (its
-        ``data.version``, ``parameters`` and ``chapters``) and ``stage/<chapter>.ipynb``, the
-        executed notebooks the site was built from
+        ``data.version`` and ``parameters``) and ``stage/results.json``, the values glued by
+        every document except those of the second phase (:func:`ldil2.build.write_results`)
 
     Raises
     ------
-    ValueError : no report, a build that did not succeed, or a chapter notebook missing (names
-        the file)
+    ValueError : no report, a build that did not succeed, or no results file (names the file)
     """
     report_path = build_dir / "report.json"
     if not report_path.is_file():
@@ -203,28 +154,26 @@ def built_edition(build_dir: Path) -> tuple[str, dict, list[Path]]:
     report = json.loads(report_path.read_text(encoding="utf-8"))
     if report.get("status") != "ok":
         raise ValueError(f"{report_path}: status {report.get('status')!r}, expected 'ok'")
-    notebooks = [build_dir / "stage" / f"{name}.ipynb" for name in sorted(report["chapters"])]
-    absent = [str(p) for p in notebooks if not p.is_file()]
-    if absent:
-        raise ValueError(f"{report_path}: executed notebook(s) missing: {', '.join(absent)}")
+    results = build_dir / "stage" / build.RESULTS_FILE
+    if not results.is_file():
+        raise ValueError(f"{report_path}: the build wrote no results file {results}")
     parameters = report.get("parameters", {})
     edition = {k: parameters[k] for k in EDITION_PARAMETERS if k in parameters}
-    return str(report["data"]["version"]), edition, notebooks
+    return str(report["data"]["version"]), edition, build.read_results(results)
 
 
 def release_command(build_dir: Path, releases_dir: Path) -> int:
     """``python -m ldil2 release``: snapshot every glued value of a built edition.
 
-    Writes ``releases_dir/<version>.json`` (see :func:`write_snapshot`) from the executed
-    notebooks of ``build_dir`` and prints the file and the number of values; returns 0, or prints
-    the problem to stderr and returns 1.
+    Writes ``releases_dir/<version>.json`` (see :func:`write_snapshot`) from the results file
+    of ``build_dir`` and prints the file and the number of values; returns 0, or prints the
+    problem to stderr and returns 1.
     """
     try:
-        version, edition, notebooks = built_edition(build_dir)
+        version, edition, values = built_edition(build_dir)
     except ValueError as error:
         print(error, file=sys.stderr)
         return 1
-    values = edition_values(notebooks)
     path = write_snapshot(values, version, releases_dir, edition)
     print(f"{path}: {len(values)} values of data release {version}")
     return 0
@@ -318,14 +267,13 @@ def earlier_release_command(work: Path, releases_dir: Path, jobs: int = 2) -> in
     under ``work`` (git-ignored ``_build``): only the snapshot is committed. Returns 0 on
     success, else 1 (the build or release prints why).
     """
-    from ldil2.build import build_command
     from ldil2.chapter import PARAMETERS_FILE, find_root
 
     root = find_root()
     work = work.resolve()
     cut_release(root / "data", work / "data", **EARLIER_RELEASE)
     overrides = [f"data_dir={work / 'data'}"]
-    if build_command(root / PARAMETERS_FILE, overrides, work, jobs) != 0:
+    if build.build_command(root / PARAMETERS_FILE, overrides, work, jobs) != 0:
         return 1
     return release_command(work, releases_dir)
 
@@ -359,11 +307,24 @@ def _shown(value: Scalar | None) -> str:
     return str(value)
 
 
-def changes_display(changed: pd.DataFrame, previous: str | None, version: str) -> pd.DataFrame:
+def result_label(name: str) -> str:
+    """A glue name in words: underscores become spaces, an arm code its label
+    (:data:`ldil2.contract.ARM_LABELS`), ``w24`` becomes ``week 24``; first letter capitalised.
+    E.g. ``acr20_w24_ldil2_pct`` -> ``Acr20 week 24 Ld-IL2 + MTX pct``."""
+    words = [
+        c.ARM_LABELS.get(word, re.sub(r"^w(\d+)$", r"week \1", word)) for word in name.split("_")
+    ]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def changes_display(changed: pd.DataFrame, previous: str | None, current: str) -> pd.DataFrame:
     """The changed results as shown: one row per result name and pair of values, listing every
     chapter where that same change occurs (e.g. the release version glued on each page).
 
-    Columns: Result, Chapters, ``Release <previous>``, ``Release <version>``; sorted by result.
+    Columns: Result (:func:`result_label`), Name (the glue name), Chapters,
+    ``Release <previous>``, ``current`` (the heading of the current values, e.g. ``This build``);
+    sorted by glue name.
     """
     shown = changed.assign(
         previous=[_shown(v) for v in changed["previous"]],
@@ -373,21 +334,39 @@ def changes_display(changed: pd.DataFrame, previous: str | None, version: str) -
     frame = grouped.agg(lambda chapters: ", ".join(sorted(chapters))).reset_index()
     return pd.DataFrame(
         {
-            "Result": frame["result"],
+            "Result": [result_label(name) for name in frame["result"]],
+            "Name": frame["result"],
             "Chapters": frame["chapter"],
             f"Release {previous or 'none'}": frame["previous"],
-            f"Release {version}": frame["current"],
+            current: frame["current"],
         }
     )
 
 
-def changes_result(ch: Any) -> Any:
-    """What-changed chapter: the results that differ from the latest snapshot of another version.
+def current_values(ch: Any, releases_dir: Path) -> tuple[dict[str, Scalar], str]:
+    """The values the What-changed page compares, and where they come from, in words.
 
-    The current values are the snapshot of the edition's data version (``python -m ldil2
-    release`` writes it after a build); the page says so when there is none. Glue values
-    ``changes_current_version``, ``changes_previous_version``, ``changes_count``,
-    ``changes_compared``, ``changes_summary``; table ``changes_table``.
+    In a build, ``ch.params["results"]`` is the build's results file
+    (:func:`ldil2.build.read_results`): the values of this build. Without it (the chapter run
+    alone, e.g. in JupyterLab) the committed snapshot of the edition's data version stands in
+    (empty if there is none).
+    """
+    results = ch.params.get(build.NEEDS_RESULTS)
+    if results:
+        return build.read_results(Path(results)), "this build"
+    version = str(ch.release.version)
+    own = releases_dir / f"{version}.json"
+    values = read_snapshot(own)["values"] if own.is_file() else {}
+    return values, f"the committed snapshot of data release {version} (no build results given)"
+
+
+def changes_result(ch: Any) -> Any:
+    """What-changed chapter: the results of the current build that differ from the latest
+    snapshot of another data version (:func:`current_values`: the build's results file, or the
+    snapshot of the current version when the chapter runs alone; the page says which).
+
+    Glue values ``changes_current_version``, ``changes_previous_version``, ``changes_count``,
+    ``changes_compared``, ``changes_source``, ``changes_summary``; table ``changes_table``.
     """
     from ldil2 import efficacy, tables
     from ldil2.chapter import find_root
@@ -395,29 +374,29 @@ def changes_result(ch: Any) -> Any:
     releases_dir = find_root() / RELEASES_DIR
     version = str(ch.release.version)
     previous = previous_version(releases_dir, version)
-    own = releases_dir / f"{version}.json"
-    current = read_snapshot(own)["values"] if own.is_file() else {}
+    current, source = current_values(ch, releases_dir)
     changed = what_changed(current, releases_dir, version)
     if not current:
         summary = (
-            f"There is no snapshot of data release {version} yet: build the book, then run "
-            "python -m ldil2 release to record it."
+            f"There are no results of data release {version} to compare: build the book, or "
+            "run python -m ldil2 release after a build to record its snapshot."
         )
     elif previous is None:
-        summary = f"Data release {version} is the only release with a snapshot."
+        summary = f"There is no snapshot of a data release other than {version} to compare with."
     else:
         summary = (
-            f"{len(changed)} of {len(current)} results of data release {version} differ from "
-            f"data release {previous}."
+            f"{len(changed)} of {len(current)} results of {source} (data release {version}) "
+            f"differ from the snapshot of data release {previous}."
         )
-    frame = changes_display(changed, previous, version)
+    heading = "This build" if ch.params.get(build.NEEDS_RESULTS) else f"Release {version}"
+    frame = changes_display(changed, previous, heading)
     table = tables.HtmlTable.from_frame(
         frame,
-        f"Results that changed between data release {previous} and data release {version}",
+        f"Results that changed between data release {previous} and {source}",
         footnote=(
-            "Every value the book glues into its pages, compared by name (chapter and result) "
-            f"between the snapshots in {RELEASES_DIR}/; '-' marks a result one release does not "
-            "have. Floats are shown to 6 significant digits.",
+            "Every value the book glues into its pages, compared by chapter and glue name "
+            f"between {source} and the snapshot in {RELEASES_DIR}/; '-' marks a result one side "
+            "does not have. Floats are shown to 6 significant digits.",
             tables.source_note(ch.release),
         ),
     )
@@ -427,6 +406,7 @@ def changes_result(ch: Any) -> Any:
             "changes_previous_version": previous or "none",
             "changes_count": len(changed),
             "changes_compared": len(current),
+            "changes_source": source,
             "changes_summary": summary,
             "changes_earlier_version": EARLIER_RELEASE["version"],
             "changes_earlier_rule": earlier_release_rule(),

@@ -93,6 +93,30 @@ Data release {{ release_download }}, checksum {{ release_sha256 }}; chapters
 """
 
 
+# A second-phase document: it glues what the build's results file says about the others.
+TINY_RESULTS_CHAPTER = """
+# Gamma
+
+```{code-cell} ipython3
+:tags: [parameters]
+
+params = None
+```
+
+```{code-cell} ipython3
+:tags: [remove-cell]
+
+from myst_nb import glue
+from ldil2 import build
+
+values = build.read_results(params["results"])
+glue("gamma_seen", ", ".join(f"{k}={v}" for k, v in sorted(values.items())))
+```
+
+The other pages glued {glue:text}`gamma_seen`.
+"""
+
+
 def front_matter(path: Path) -> dict:
     text = path.read_text(encoding="utf-8")
     return yaml.safe_load(text.split("---\n", 2)[1])
@@ -267,6 +291,46 @@ def test_tiny_build_then_noop_rebuild_starts_no_kernel(tiny_book: Path, tmp_path
     assert tree_digest(out / "html") == site
     version = report(out)["data"]["version"]
     assert (out / "html" / f"data-release-{version}.zip").is_file()
+
+
+@pytest.mark.build
+def test_results_chapter_runs_after_the_others_and_follows_their_values(tiny_book, tmp_path):
+    header = TINY_HEADER.format(reads=contract.SUBJECTS)
+    header = header.replace("]\n---", "]\n  needs: [results]\n---")
+    (tiny_book / "chapters" / "gamma.md").write_text(header + TINY_RESULTS_CHAPTER, "utf-8")
+    toc = yaml.safe_load((tiny_book / "_toc.yml").read_text(encoding="utf-8"))
+    toc["chapters"].insert(0, {"file": "chapters/gamma"})  # first in the toc, run last
+    (tiny_book / "_toc.yml").write_text(yaml.safe_dump(toc), encoding="utf-8")
+    out = tmp_path / "out"
+
+    def seen() -> str:
+        return staged_glue(out)["chapters/gamma.ipynb"]["gamma_seen"]
+
+    first = run_build("--out", str(out), cwd=tiny_book)
+    assert first.returncode == 0, first.stderr
+    lines = first.stdout.splitlines()
+    done = [i for i, line in enumerate(lines) if line.startswith("[executed]")]
+    assert "chapters/gamma" in lines[done[-1]] and len(done) == 4
+    glued = staged_glue(out)
+    rows = glued["chapters/alpha.ipynb"]["alpha_rows"], glued["chapters/beta.ipynb"]["beta_rows"]
+    assert seen() == repr(f"alpha:alpha_rows={rows[0]}, beta:beta_rows={rows[1]}")
+    assert "gamma_seen" not in (out / "stage" / build.RESULTS_FILE).read_text(encoding="utf-8")
+    again = run_build_env("--out", str(out), cwd=tiny_book, env=kernel_trap(tmp_path / "trap"))
+    assert again.returncode == 0, again.stderr
+    assert report(out)["chapters"]["chapters/gamma"]["status"] == "reused"
+    events = tiny_book / "data" / contract.ADVERSE_EVENTS
+    lines = events.read_text(encoding="utf-8").splitlines()
+    events.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")  # one event fewer
+    changed = run_build("--out", str(out), cwd=tiny_book)
+    assert changed.returncode == 0, changed.stderr
+    statuses = {name: c["status"] for name, c in report(out)["chapters"].items()}
+    assert statuses == {
+        "index": "reused",
+        "chapters/alpha": "reused",
+        "chapters/beta": "executed",
+        "chapters/gamma": "executed",
+    }
+    assert seen() == repr(f"alpha:alpha_rows={rows[0]}, beta:beta_rows={int(rows[1]) - 1}")
 
 
 @pytest.mark.build

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pandas as pd
+import pytest
 from IPython.core.formatters import format_display_data
 
-from ldil2 import data, releases, testing
+from ldil2 import build, data, releases, testing
 
 RECORD = "application/papermill.record/"  # myst_nb.ext.glue.GLUE_PREFIX
 
@@ -32,9 +34,13 @@ def _notebook(path: Path, glued: dict[str, object]) -> Path:
 
 
 def _build(folder: Path, version: str, chapters: dict[str, dict[str, object]]) -> Path:
-    """A fake successful build folder: report.json and the staged executed notebooks."""
-    for name, glued in chapters.items():
-        _notebook(folder / "stage" / f"{name}.ipynb", glued)
+    """A fake successful build folder: report.json and the results file of the staged
+    executed notebooks."""
+    notebooks = {
+        name: nbformat.read(_notebook(folder / "stage" / f"{name}.ipynb", glued), as_version=4)
+        for name, glued in chapters.items()
+    }
+    build.write_results(folder / "stage" / build.RESULTS_FILE, build.results_values(notebooks))
     report = {
         "status": "ok",
         "data": {"version": version},
@@ -45,24 +51,35 @@ def _build(folder: Path, version: str, chapters: dict[str, dict[str, object]]) -
     return folder
 
 
-def test_glued_values_reads_scalars_and_skips_rich_objects(tmp_path):
+def test_results_file_holds_glued_scalars_by_chapter_and_reads_back(tmp_path):
+    # ldil2.build: the results file the build writes for second-phase documents
     class Rich:
         def _repr_html_(self) -> str:
             return "<b>table</b>"
 
-    path = _notebook(
-        tmp_path / "x.ipynb",
-        {"pct": 70.58823529411765, "n": 17, "text": "P = 0.014", "table": Rich()},
-    )
-    assert releases.glued_values(path) == {"pct": 70.58823529411765, "n": 17, "text": "P = 0.014"}
+    glued = {"pct": 70.58823529411765, "n": 17, "text": "P = 0.014", "table": Rich()}
+    primary = nbformat.read(_notebook(tmp_path / "x.ipynb", glued), as_version=4)
+    shown = nbformat.v4.new_code_cell("glue('a', 1.5)")
+    shown.outputs = [_glue_output("a", 1.5, display=True)]  # glued with display=True
+    index = nbformat.v4.new_notebook(cells=[shown])
+    values = build.results_values({"chapters/primary": primary, "index": index})
+    assert values == {
+        "primary:pct": 70.58823529411765,
+        "primary:n": 17,
+        "primary:text": "P = 0.014",
+        "index:a": 1.5,
+    }
+    path = tmp_path / "stage" / build.RESULTS_FILE
+    build.write_results(path, values)
+    assert build.read_results(path) == values
+    assert path.read_text().endswith("}\n")
 
 
-def test_glued_values_reads_displayed_glue(tmp_path):
-    cell = nbformat.v4.new_code_cell("glue('a', 1.5)")
-    cell.outputs = [_glue_output("a", 1.5, display=True)]
-    path = tmp_path / "d.ipynb"
-    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), path)
-    assert releases.glued_values(path) == {"a": 1.5}
+def test_read_results_refuses_another_file(tmp_path):
+    path = tmp_path / "x.json"
+    path.write_text('{"a": 1}')
+    with pytest.raises(ValueError, match="not a results file"):
+        build.read_results(path)
 
 
 def test_version_key_orders_numerically():
@@ -184,18 +201,42 @@ def test_changes_display_groups_one_change_seen_in_several_chapters(tmp_path):
     old = {"a:release_version": "1", "b:release_version": "1", "a:pct": 70.58823529411765}
     releases.write_snapshot(old, "1", store)
     current = {"a:release_version": "2", "b:release_version": "2", "a:pct": 64.70588235294117}
-    shown = releases.changes_display(releases.what_changed(current, store, "2"), "1", "2")
+    changed = releases.what_changed(current, store, "2")
+    shown = releases.changes_display(changed, "1", "This build")
     assert shown.values.tolist() == [
-        ["pct", "a", "70.5882", "64.7059"],
-        ["release_version", "a, b", "1", "2"],
+        ["Pct", "pct", "a", "70.5882", "64.7059"],
+        ["Release version", "release_version", "a, b", "1", "2"],
     ]
-    assert list(shown.columns) == ["Result", "Chapters", "Release 1", "Release 2"]
+    assert list(shown.columns) == ["Result", "Name", "Chapters", "Release 1", "This build"]
 
 
-def test_edition_values_leave_out_the_changes_chapter(tmp_path):
-    kept = _notebook(tmp_path / "primary.ipynb", {"x": 1})
-    left_out = _notebook(tmp_path / "changes.ipynb", {"changes_count": 3})
-    assert releases.edition_values([kept, left_out]) == {"primary:x": 1}
+def test_what_changed_compares_the_build_results_with_the_other_snapshot(tmp_path):
+    # the page in a build: current values from the results file, one changed value -> one row
+    store = tmp_path / "releases"
+    releases.write_snapshot({"primary:n_pp": 17, "primary:p": "P = 0.014"}, "2026.08.1", store)
+    results = tmp_path / "stage" / build.RESULTS_FILE
+    build.write_results(results, {"primary:n_pp": 16, "primary:p": "P = 0.014"})
+    ch = SimpleNamespace(params={"results": str(results)})
+    current, source = releases.current_values(ch, store)
+    assert source == "this build"
+    changed = releases.what_changed(current, store, "2026.11.1")
+    assert changed[["chapter", "result", "previous", "current"]].values.tolist() == [
+        ["primary", "n_pp", 17, 16]
+    ]
+
+
+def test_current_values_without_results_fall_back_to_the_own_snapshot(tmp_path):
+    # the chapter run alone (JupyterLab): the committed snapshot of its data version
+    store = tmp_path / "releases"
+    releases.write_snapshot({"primary:n_pp": 16}, "2026.11.1", store)
+    ch = SimpleNamespace(params={}, release=SimpleNamespace(version="2026.11.1"))
+    current, source = releases.current_values(ch, store)
+    assert current == {"primary:n_pp": 16}
+    assert "committed snapshot of data release 2026.11.1" in source
+
+
+def test_result_label_de_snake_cases_the_glue_name():
+    assert releases.result_label("acr20_w24_ldil2_pct") == "Acr20 week 24 Ld-IL2 + MTX pct"
 
 
 def test_chapter_key_of_a_chapter_reading_snapshots_follows_them(tmp_path):
