@@ -318,9 +318,9 @@ PUBLISHED_DESIGN: tuple[tuple[str, str, str], ...] = (
         "abstract",
     ),
     ("Secondary outcomes", "Other clinical responses and safety", "abstract"),
-    ("Analysis population as published", "Per-protocol: 17 vs 23", "abstract"),
 )
-"""The published design facts (../shared/reference/published-record.md, section 1)."""
+"""The published design facts (../shared/reference/published-record.md, section 1). The published
+sizes of the analysis set are numbers of the record: they come from ``published.csv``."""
 
 ELIGIBILITY: dict[str, str] = {
     "eligibility_age": "18 to 70 years",
@@ -344,7 +344,15 @@ def design_table(ch: Any) -> Result:
         "Design": f"Randomized: {per_arm(randomized)} ({' vs '.join(c.ARM_LABELS.values())})",
         "Analysis population as published": f"Per-protocol: {per_arm(per_protocol)}",
     }
-    frame = pd.DataFrame(PUBLISHED_DESIGN, columns=["Item", "Published", "Source"])
+    published = ch.release.published
+    analysed = published[published["endpoint"] == "analysed"].set_index("arm")
+    published_pp = " vs ".join(f"{float(analysed.loc[arm, 'value']):g}" for arm in c.ARMS)
+    sources = "; ".join(sorted(set(analysed["source"])))
+    rows = [
+        *PUBLISHED_DESIGN,
+        ("Analysis population as published", f"Per-protocol: {published_pp}", sources),
+    ]
+    frame = pd.DataFrame(rows, columns=["Item", "Published", "Source"])
     frame["This release"] = frame["Item"].map(in_release).fillna("")
     note = footnote(
         ch, "Published facts: trial report abstract (Signal Transduct Target Ther 2022;7:67) "
