@@ -11,6 +11,7 @@ this module selects the population and endpoints, names the results and writes c
 from __future__ import annotations
 
 import inspect
+import itertools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -192,13 +193,20 @@ def plot_consort(subjects: pd.DataFrame) -> Figure:
     def draw(x: float, y: float, text: str) -> Any:
         return ax.text(x, y, text, ha="center", va="center", fontsize=11, bbox=box)
 
+    def edges(box: Any) -> tuple[float, float]:
+        # the box's bottom and top in data coordinates (known once the figure is laid out)
+        extent = box.get_bbox_patch().get_window_extent().transformed(ax.transData.inverted())
+        return extent.y0, extent.y1
+
     def arrow(upper: Any, lower: Any) -> None:
-        # patchA/patchB clip the arrow to the two boxes, whatever their heights
-        ax.annotate("", xy=lower.get_position(), xytext=upper.get_position(),
-                    arrowprops={"arrowstyle": "->", "patchA": upper.get_bbox_patch(),
-                                "patchB": lower.get_bbox_patch()})  # fmt: skip
+        # from the bottom edge of the upper box to the top edge of the lower one, at fixed
+        # positions: the figure's output (inline backend, tight bounding box) cannot clip it away
+        (x0, _), (x1, _) = upper.get_position(), lower.get_position()
+        ax.annotate("", xy=(x1, edges(lower)[1]), xytext=(x0, edges(upper)[0]),
+                    arrowprops={"arrowstyle": "->", "color": "0.25"})  # fmt: skip
 
     top = draw(0.5, 0.95, f"Randomized\nn = {int(counts.loc['randomized'].sum())}")
+    stages: list[list[Any]] = []
     for x, arm in zip((0.25, 0.75), c.ARMS, strict=True):
         n = counts[arm]
         reasons = "".join(f"\n{_mpl_text(line)}" for line in withdrawal_reasons(subjects, arm))
@@ -213,7 +221,10 @@ def plot_consort(subjects: pd.DataFrame) -> Figure:
             draw(x, 0.34, f"Completed week 24\nn = {n['completed']}"),
             draw(x, 0.12, f"Analysed{analysed}"),
         ]  # fmt: skip
-        for upper, lower in zip([top, *boxes[:-1]], boxes, strict=True):
+        stages.append([top, *boxes])
+    fig.canvas.draw()
+    for chain in stages:
+        for upper, lower in itertools.pairwise(chain):
             arrow(upper, lower)
     plt.close(fig)
     return fig

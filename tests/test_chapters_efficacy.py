@@ -63,6 +63,21 @@ def test_plot_consort_escapes_dollar_and_shows_counts():
     assert any("Withdrew before week 24: n = 2" in t for t in texts)
 
 
+def test_plot_consort_draws_a_downward_arrow_between_consecutive_boxes():
+    """Randomized -> allocated -> withdrew -> completed -> analysed, in each of the two arms: 8
+    arrows, each pointing down and ending below where it starts (a regression: arrows clipped to
+    the boxes vanished in the inline backend's tight bounding box)."""
+    fig = efficacy.plot_consort(make_subjects())
+    arrows = [a for a in fig.axes[0].texts if getattr(a, "arrow_patch", None) is not None]
+    centres = {t.get_position()[1] for t in fig.axes[0].texts if t.get_bbox_patch() is not None}
+    assert len(arrows) == 8
+    for arrow in arrows:
+        y_start, y_end = arrow.xyann[1], arrow.xy[1]
+        assert y_end < y_start
+        # drawn between box edges, not from centre to centre (which relied on clipping)
+        assert y_start not in centres and y_end not in centres
+
+
 def test_population_counts_treats_missing_flag_as_false():
     subjects = make_subjects()
     subjects[c.PER_PROTOCOL] = pd.array([True, None, False, True, None], dtype="boolean")
