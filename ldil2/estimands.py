@@ -15,6 +15,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
 from matplotlib.figure import Figure
 from scipy import stats as sps
 
@@ -201,20 +202,17 @@ def ancova_arm_effect(
     Returns
     -------
     (d, var_d, df) : the adjusted Ld-IL2 minus placebo difference, its squared standard error
-        (s^2 [(X'X)^-1]_dd with s^2 = RSS / (n - 3)) and the residual degrees of freedom n - 3
+        and the residual degrees of freedom n - 3
 
     Notes
     -----
-    The complete-data analysis of each imputed data set (ordinary least squares; the same model
-    as ``statsmodels.formula.api.ols("outcome ~ arm + baseline")``, written out because it runs
-    m times per point of the tipping-point grid).
+    The complete-data analysis of each imputed data set: statsmodels OLS on the design matrix
+    (the model of :func:`ldil2.stats.ancova`, without the formula layer, because it runs m times
+    per point of the tipping-point grid).
     """
     x = np.column_stack([np.ones(outcome.size), (arm == c.ARM_LDIL2).astype(float), baseline])
-    xtx_inv = np.linalg.inv(x.T @ x)
-    beta = xtx_inv @ x.T @ outcome
-    df = outcome.size - x.shape[1]
-    s2 = float(np.sum((outcome - x @ beta) ** 2)) / df
-    return float(beta[1]), s2 * float(xtx_inv[1, 1]), df
+    fit = sm.OLS(outcome, x).fit()
+    return float(fit.params[1]), float(fit.bse[1]) ** 2, int(fit.df_resid)
 
 
 def pool_ancova(
