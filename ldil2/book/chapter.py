@@ -3,7 +3,7 @@
 A chapter's first code cell (tagged ``parameters``) holds only ``params = None``; the build injects
 the edition's parameters as a dict. The second cell is::
 
-    import ldil2.chapter; ch = ldil2.chapter.setup(params)
+    from ldil2.book import chapter; ch = chapter.setup(params)
 
 which loads the data release (only the tables the chapter declared in its front matter under
 ``ldil2: reads:``), applies the book's one seaborn theme and returns a :class:`Chapter`.
@@ -17,45 +17,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ldil2 import contract
-
-PARAMETERS_FILE = "parameters.yml"
-TOC_FILE = "_toc.yml"
-# Parameters the build adds for its own use (not chosen by an editor of the book).
-INTERNAL_PARAMETERS = ("tables", "results")
-
-
-def find_root(start: Path | None = None) -> Path:
-    """The book root: the nearest folder at or above ``start`` holding the toc and parameters.
-
-    Parameters
-    ----------
-    start : folder to search from; default the current working directory
-
-    Returns
-    -------
-    Path : that folder; if there is none, the repository holding the installed ``ldil2`` package
-    """
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / TOC_FILE).is_file() and (folder / PARAMETERS_FILE).is_file():
-            return folder
-    return Path(__file__).resolve().parents[1]
-
-
-def read_parameters(path: Path) -> dict[str, Any]:
-    """The book-level parameters of ``parameters.yml`` as a dict.
-
-    Raises
-    ------
-    ValueError : names the file when it is not a YAML mapping
-    """
-    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(loaded, dict):
-        raise ValueError(f"{path}: expected a mapping of parameter names to values")
-    return loaded
+from ldil2 import contract, data
+from ldil2.derive import make_analysis_table
+from ldil2.pipeline.config import INTERNAL_PARAMETERS, PARAMETERS_FILE, find_root, read_parameters
+from ldil2.present import theme
 
 
 @dataclass
@@ -103,8 +68,6 @@ class Chapter:
     @cached_property
     def analysis(self):
         """The analysis table (one row per subject and attended visit), built on first use."""
-        from ldil2.derive import make_analysis_table
-
         return make_analysis_table(self.release, joints=self.params.get("acr_joints", "68/66"))
 
 
@@ -130,8 +93,6 @@ def setup(params: dict[str, Any] | None) -> Chapter:
     A relative ``data_dir`` is resolved against the book root, so a chapter gives the same
     result whether it runs in the build (working directory: the book root) or in JupyterLab.
     """
-    from ldil2 import data, figures
-
     root = find_root()
     if params is None:
         params = read_parameters(root / PARAMETERS_FILE)
@@ -140,5 +101,5 @@ def setup(params: dict[str, Any] | None) -> Chapter:
     if not data_dir.is_absolute():
         data_dir = root / data_dir
     release = data.load(data_dir, tables=params.get("tables"))
-    figures.set_theme()
+    theme.set_theme()
     return Chapter(params=params, release=release)

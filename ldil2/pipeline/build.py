@@ -49,7 +49,8 @@ import nbformat
 import yaml
 
 from ldil2 import contract
-from ldil2.chapter import PARAMETERS_FILE, TOC_FILE, read_parameters
+from ldil2.data import release as data
+from ldil2.pipeline.config import PARAMETERS_FILE, TOC_FILE, find_root, read_parameters
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 CONFIG_FILE = "_config.yml"
@@ -261,7 +262,6 @@ def execute_chapter(
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from ldil2.chapter import find_root
 
     nb = read_chapter(md_path)
     injected_at = None
@@ -837,8 +837,6 @@ def _build_locked(
     log: Callable[[str], None],
     started: float,
 ) -> BuildReport:
-    from ldil2 import data
-
     _recover(out)
     report = BuildReport(parameters=dict(params))
     try:

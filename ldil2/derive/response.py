@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ldil2 import contract as c
-from ldil2.indices import as_float_array, template
+from ldil2.derive.indices import as_float_array, template
 
 JOINT_SETS: dict[str, tuple[str, str]] = {"68/66": (c.TJC68, c.SJC66), "28": (c.TJC28, c.SJC28)}
 """ACR joint-count choices: parameter value -> (tender count column, swollen count column)."""

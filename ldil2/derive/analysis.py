@@ -27,30 +27,48 @@ import numpy as np
 import pandas as pd
 
 from ldil2 import contract as c
-from ldil2 import indices
-from ldil2.response import ACR_LEVELS, EULAR_CATEGORIES, acr_response, eular_response
+from ldil2.derive import indices
+from ldil2.derive.response import ACR_LEVELS, EULAR_CATEGORIES, acr_response, eular_response
 
 INDICES: tuple[str, ...] = ("das28_esr", "das28_crp", "cdai", "sdai")
 """Composite index columns added by derive_indices."""
+
+
 _CATEGORY_FUNCTIONS = {
     "das28_esr": indices.das28_category,
     "das28_crp": indices.das28_category,
     "cdai": indices.cdai_category,
     "sdai": indices.sdai_category,
 }
+
+
 BOOLEAN_REMISSION_VERSIONS: tuple[int, ...] = (2011, 2022)
+
+
 HAQ_MCID = 0.22
 """Minimal clinically important HAQ-DI improvement: a decrease of at least 0.22."""
+
+
 ACR_COLUMNS: tuple[str, ...] = tuple(f"acr{level}" for level in ACR_LEVELS)
+
+
 EULAR = "eular"
+
+
 EULAR_LEVELS: tuple[str, ...] = tuple(reversed(EULAR_CATEGORIES))
 """EULAR response categories, best first: good, moderate, none."""
+
+
 EULAR_GOOD, EULAR_ANY = "eular_good", "eular_any"
+
+
 EULAR_FLAG_LEVELS: dict[str, tuple[str, ...]] = {
     EULAR_GOOD: ("good",),
     EULAR_ANY: ("good", "moderate"),
 }
 """EULAR flag column -> the EULAR categories that count as a response."""
+
+
 HAQ_MCID_COLUMN = "haq_mcid"
 
 
@@ -243,41 +261,3 @@ def make_analysis_table(release: Any, joints: str = "68/66") -> pd.DataFrame:
     table = derive_acr(table, joints=joints)
     table = derive_eular_flags(derive_eular(table))
     return derive_haq_mcid(derive_boolean_remission(table))
-
-
-def select_population(table: pd.DataFrame, population: str) -> pd.DataFrame:
-    """Rows of subjects in `population` (one of contract.POPULATIONS: its flag column is True).
-
-    Raises ValueError for an unknown population.
-    """
-    if population not in c.POPULATIONS:
-        raise ValueError(f"population: {population!r} violates one of {c.POPULATIONS}")
-    return table[table[population].fillna(False).astype(bool)].reset_index(drop=True)
-
-
-def scheduled_weeks(release: Any, table: pd.DataFrame) -> tuple[int, ...]:
-    """Post-baseline scheduled visits: metadata 'visit_schedule' (a list of weeks) when the
-    release has one, otherwise the union of the weeks observed in `table`."""
-    schedule = getattr(release, "metadata", {}).get(c.VISIT_SCHEDULE) if release else None
-    weeks = schedule if schedule else table[c.WEEK].dropna().unique()
-    return tuple(sorted(int(w) for w in weeks if int(w) > c.BASELINE_WEEK))
-
-
-def impute_nri(
-    table: pd.DataFrame, endpoint: str, weeks: Iterable[int] | None = None, release: Any = None
-) -> pd.DataFrame:
-    """Non-responder imputation of a binary endpoint at every scheduled post-baseline visit.
-
-    Returns one row per subject (of `table`) and scheduled week with subject_id, week, arm, the
-    population flags present in `table` and `endpoint` as a non-missing boolean: the observed
-    value where observed, False (non-responder) where the visit is missing (withdrawn or not
-    attended) or the response is missing. `weeks` defaults to `scheduled_weeks(release, table)`.
-    """
-    weeks = tuple(sorted(weeks)) if weeks is not None else scheduled_weeks(release, table)
-    flags = [flag for flag in c.POPULATION_FLAGS if flag in table.columns]
-    subjects = table[[c.SUBJECT_ID, c.ARM, *flags]].drop_duplicates(c.SUBJECT_ID)
-    grid = subjects.merge(pd.DataFrame({c.WEEK: weeks}), how="cross")
-    observed = table[[c.SUBJECT_ID, c.WEEK, endpoint]].astype({c.WEEK: int})
-    grid = grid.merge(observed, on=[c.SUBJECT_ID, c.WEEK], how="left", validate="1:1")
-    grid[endpoint] = grid[endpoint].astype("boolean").fillna(False)
-    return grid[[c.SUBJECT_ID, c.WEEK, c.ARM, *flags, endpoint]]

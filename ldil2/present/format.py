@@ -1,0 +1,81 @@
+"""Text of numbers: the one formatter of P values, intervals, counts and percentages.
+
+Every number a reader sees is an ARD row first (:mod:`ldil2.results`); these functions turn
+numbers, or the rows of one result, into the text of a page or a table cell. Nothing else in the
+package formats a P value or an interval.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ldil2.results.ard import Ard
+
+NOT_ESTIMABLE = "not estimable"
+"""Text of a statistic that cannot be estimated (never "nan")."""
+
+
+def format_p(p: float) -> str:
+    """'P = 0.014' (3 decimals), 'P < 0.001' below 0.001, 'P = 1.000' rounded; NaN -> 'P = NA'."""
+    if not math.isfinite(p):
+        return "P = NA"
+    return "P < 0.001" if p < 0.001 else f"P = {p:.3f}"
+
+
+def interval_text(estimate: float, low: float, high: float, digits: int = 1) -> str:
+    """'-6.0 (-11.4 to -0.7)': an estimate and its interval at `digits` decimals."""
+    return f"{estimate:.{digits}f} ({low:.{digits}f} to {high:.{digits}f})"
+
+
+def ci_text(estimate: float, low: float, high: float, digits: int = 2) -> str:
+    """'2.31 (95% CI 1.12 to 4.75)'."""
+    return f"{estimate:.{digits}f} (95% CI {low:.{digits}f} to {high:.{digits}f})"
+
+
+def format_count(count: int, total: int) -> str:
+    """'12/17 (70.6%)'; '0/0 (NA)' when the total is 0."""
+    if total == 0:
+        return "0/0 (NA)"
+    return f"{count}/{total} ({100 * count / total:.1f}%)"
+
+
+# ---------------------------------------------------------------------------------------------
+# The same texts, read from the rows of one ARD result
+# ---------------------------------------------------------------------------------------------
+
+
+def p_of(ard: Ard, rid: str) -> str:
+    """The P value of result `rid` as printed ('P = 0.116')."""
+    return format_p(ard.get(rid, "p"))
+
+
+def estimate_of(ard: Ard, rid: str, digits: int = 2) -> str:
+    """'2.31 (95% CI 1.12 to 4.75)' from the estimate, lcl and ucl of result `rid`."""
+    r = ard.result(rid)
+    return ci_text(r["estimate"], r["lcl"], r["ucl"], digits)
+
+
+def interval_of(ard: Ard, rid: str, digits: int = 1) -> str:
+    """'-6.0 (-11.4 to -0.7)' from the estimate, lcl and ucl of result `rid`; 'not estimable'
+    when the estimate is NaN."""
+    r = ard.result(rid)
+    if not math.isfinite(r["estimate"]):
+        return NOT_ESTIMABLE
+    return interval_text(r["estimate"], r["lcl"], r["ucl"], digits)
+
+
+def count_of(ard: Ard, rid: str) -> str:
+    """'12/17 (70.6%)' from the n and N of result `rid`."""
+    return format_count(int(ard.get(rid, "n")), int(ard.get(rid, "N")))
+
+
+def percent_of(ard: Ard, rid: str, digits: int = 1) -> str:
+    """'70.6%' from the percent of result `rid`."""
+    return f"{ard.get(rid, 'percent'):.{digits}f}%"
+
+
+def difference_of(ard: Ard, rid: str) -> str:
+    """'27.1 percentage points (95% CI -2.6 to 50.0)' from a difference result (percentage
+    points)."""
+    r = ard.result(rid)
+    return f"{r['estimate']:.1f} percentage points (95% CI {r['lcl']:.1f} to {r['ucl']:.1f})"

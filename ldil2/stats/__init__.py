@@ -1,0 +1,6 @@
+"""Trial statistics: numbers only (their text is :mod:`ldil2.present.format`'s, from ARD rows).
+
+Modules: :mod:`~ldil2.stats.proportions` (one visit: Wilson, Newcombe, Woolf, Fisher),
+:mod:`~ldil2.stats.longitudinal` (GEE and mixed models across visits),
+:mod:`~ldil2.stats.means` (means by visit, ANCOVA).
+"""

@@ -1,0 +1,327 @@
+"""Longitudinal models across visits: the logistic GEE for binary responses and the linear mixed
+model for changes from baseline, with per-visit contrasts.
+
+The caller selects the analysis population first; the models never filter subjects by flags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats as sps
+
+from ldil2 import contract as c
+from ldil2.derive.populations import subjects_per_arm
+from ldil2.stats.proportions import Z95
+
+
+@dataclass(frozen=True)
+class LongitudinalResult:
+    """Overall treatment effect across visits from a longitudinal model, with per-visit contrasts.
+
+    Attributes
+    ----------
+    estimate, ci_low, ci_high : overall effect of Ld-IL2 vs placebo and its 95% CI, on the scale
+        named by `measure` (odds ratio for `gee_binary`, difference in mean change for
+        `mixed_change`)
+    p_value : two-sided Wald test of no overall effect
+    measure : name of the effect scale
+    per_visit : one row per visit: week, estimate, ci_low, ci_high, p_value (and, for the GEE,
+        the model-based risk difference with its delta-method CI, rd_ci_low, rd_ci_high, and
+        `estimable`: False, with NaN values, where an arm had no or only responders)
+    n_subjects : subjects contributing per arm code
+    n_observations : subject-visit rows in the fit
+    weeks : visits requested (the description names any visit left out of the fit)
+    description : the model in plain language (for a footnote)
+    """
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    measure: str
+    per_visit: pd.DataFrame = field(repr=False)
+    n_subjects: dict[str, int]
+    n_observations: int
+    weeks: tuple[int, ...]
+    description: str
+
+
+def longitudinal_frame(
+    table: pd.DataFrame, columns: list[str], weeks: tuple[int, ...] | None
+) -> tuple[pd.DataFrame, tuple[int, ...]]:
+    """Rows of post-baseline `weeks` (default: every week > baseline present) with all `columns`
+    observed, sorted by subject and week, plus the sorted visit tuple actually used.
+
+    Raises ValueError when a needed column is absent, a requested week has no data, or an arm
+    has no subject.
+    """
+    needed = [c.SUBJECT_ID, c.ARM, c.WEEK, *columns]
+    absent = [col for col in needed if col not in table.columns]
+    if absent:
+        raise ValueError(f"table: missing columns {absent}")
+    data = table[needed].dropna()
+    if weeks is None:
+        weeks = tuple(sorted(int(w) for w in data[c.WEEK].unique() if w > c.BASELINE_WEEK))
+    weeks = tuple(sorted(int(w) for w in weeks))
+    data = data[data[c.WEEK].isin(weeks)]
+    empty = [w for w in weeks if not (data[c.WEEK] == w).any()]
+    if empty or not weeks:
+        raise ValueError(f"weeks: no observed data at {empty or 'any post-baseline week'}")
+    for arm in c.ARMS:
+        if not (data[c.ARM] == arm).any():
+            raise ValueError(f"arm: no subject in arm {arm!r}")
+    return data.sort_values([c.SUBJECT_ID, c.WEEK]).reset_index(drop=True), weeks
+
+
+def design(
+    data: pd.DataFrame, weeks: tuple[int, ...], interaction: bool, covariate: str | None = None
+) -> pd.DataFrame:
+    """Design matrix: intercept, treat (1 = Ld-IL2), week indicators (reference = first week),
+    optional treat x week indicators, optional covariate."""
+    treat = (data[c.ARM] == c.ARM_LDIL2).astype(float)
+    columns = {"const": np.ones(len(data)), "treat": treat}
+    week = data[c.WEEK].astype(int)
+    for w in weeks[1:]:
+        columns[f"week{w}"] = (week == w).astype(float)
+    if interaction:
+        for w in weeks[1:]:
+            columns[f"treat:week{w}"] = treat * (week == w).astype(float)
+    if covariate is not None:
+        columns[covariate] = data[covariate].astype(float)
+    return pd.DataFrame(columns, index=data.index)
+
+
+def visit_contrast(names: list[str], weeks: tuple[int, ...], week: int) -> np.ndarray:
+    """Contrast vector for the Ld-IL2 minus placebo effect at `week` in the interaction model."""
+    vector = np.zeros(len(names))
+    vector[names.index("treat")] = 1.0
+    if week != weeks[0]:
+        vector[names.index(f"treat:week{week}")] = 1.0
+    return vector
+
+
+def wald(vector: np.ndarray, params: np.ndarray, cov: np.ndarray) -> tuple[float, float, float]:
+    """Estimate, standard error and two-sided normal p-value of the linear contrast."""
+    estimate = float(vector @ params)
+    se = float(np.sqrt(vector @ cov @ vector))
+    return estimate, se, float(2 * sps.norm.sf(abs(estimate / se)))
+
+
+def _fit_gee(y: pd.Series, x: pd.DataFrame, groups: pd.Series) -> Any:
+    model = sm.GEE(
+        y, x, groups=groups, family=sm.families.Binomial(), cov_struct=sm.cov_struct.Exchangeable()
+    )
+    return model.fit(cov_type="robust")
+
+
+def gee_binary(
+    table: pd.DataFrame, outcome: str = "acr20", weeks: tuple[int, ...] | None = None
+) -> LongitudinalResult:
+    """Binary response across visits: logistic GEE, exchangeable correlation, robust SE.
+
+    Parameters
+    ----------
+    table : analysis table (one row per subject-visit) already restricted to the population,
+        with subject_id, arm, week and the 0/1 (or boolean) `outcome`
+    outcome : response column, e.g. "acr20"
+    weeks : post-baseline visits to model; default every post-baseline week observed.
+        Rows with a missing outcome are left out (observed-case analysis; impute first for NRI).
+
+    Returns
+    -------
+    LongitudinalResult : overall odds ratio (Ld-IL2 vs placebo) = exp(arm coefficient) in the
+    main-effects model logit P(y) = b0 + b1*arm + week effects; per-visit odds ratios from the
+    model with arm x week interaction, and model-based risk differences (delta-method CI).
+
+    Notes
+    -----
+    statsmodels GEE, Binomial family with logit link, exchangeable working correlation within
+    subject, sandwich (robust) covariance; Wald z tests and CIs.
+
+    References
+    ----------
+    Liang & Zeger, Biometrika 1986;73:13-22.
+    """
+    data, weeks = longitudinal_frame(table, [outcome], weeks)
+    data = data.assign(**{outcome: data[outcome].astype(float)})
+    main_weeks = varying_weeks(data, outcome, weeks, within_arms=False)
+    visit_weeks = varying_weeks(data, outcome, weeks, within_arms=True)
+    used = data[data[c.WEEK].isin(main_weeks)]
+    description = _gee_description(outcome, weeks, main_weeks, visit_weeks)
+    arms_vary = used.groupby(c.ARM)[outcome].nunique().reindex(list(c.ARMS), fill_value=0)
+    if (arms_vary < 2).any():  # an arm with no responders (or only responders): OR infinite
+        log_or = se = p = np.nan
+        description += (
+            " The across-visit odds ratio is not estimable: an arm has no responders or only"
+            " responders."
+        )
+    else:
+        main = _fit_gee(
+            used[outcome], design(used, main_weeks, interaction=False), used[c.SUBJECT_ID]
+        )
+        names = list(main.params.index)
+        unit = np.eye(len(names))[names.index("treat")]
+        log_or, se, p = wald(unit, main.params.to_numpy(), main.cov_params().to_numpy())
+    rows = {w: {c.WEEK: w, "estimable": False} for w in weeks}
+    if visit_weeks:
+        part = data[data[c.WEEK].isin(visit_weeks)]
+        full_x = design(part, visit_weeks, interaction=True)
+        full = _fit_gee(part[outcome], full_x, part[c.SUBJECT_ID])
+        for w in visit_weeks:
+            rows[w] = _gee_visit(full, list(full_x.columns), visit_weeks, w)
+    columns = [c.WEEK, "estimate", "ci_low", "ci_high", "p_value", "risk_difference"]
+    per_visit = pd.DataFrame(list(rows.values())).reindex(
+        columns=[*columns, "rd_ci_low", "rd_ci_high", "estimable"]
+    )
+    return LongitudinalResult(
+        estimate=float(np.exp(log_or)),
+        ci_low=float(np.exp(log_or - Z95 * se)),
+        ci_high=float(np.exp(log_or + Z95 * se)),
+        p_value=float(p),
+        measure="odds ratio",
+        per_visit=per_visit,
+        n_subjects=subjects_per_arm(used),
+        n_observations=len(used),
+        weeks=weeks,
+        description=description,
+    )
+
+
+def varying_weeks(
+    data: pd.DataFrame, outcome: str, weeks: tuple[int, ...], within_arms: bool
+) -> tuple[int, ...]:
+    """Weeks at which the binary `outcome` takes both values: over all rows, or in each arm
+    separately (`within_arms`). Elsewhere a logistic model's week (or arm-by-week) effect is
+    infinite and the week carries no information on it."""
+    keys = [c.WEEK, c.ARM] if within_arms else [c.WEEK]
+    varies = data.groupby(keys)[outcome].nunique() > 1
+    if within_arms:
+        complete = varies.unstack(c.ARM).reindex(columns=list(c.ARMS)).fillna(False)
+        varies = complete.all(axis=1)
+    return tuple(w for w in weeks if bool(varies.get(w, False)))
+
+
+def _gee_description(
+    outcome: str, weeks: tuple[int, ...], main_weeks: tuple[int, ...], visit_weeks: tuple[int, ...]
+) -> str:
+    def listed(values: tuple[int, ...]) -> str:
+        return ", ".join(map(str, values))
+
+    text = (
+        f"Logistic GEE (generalised estimating equations) for {outcome} over weeks "
+        f"{listed(weeks)}: arm and visit as factors, exchangeable working correlation within "
+        "participant, robust (sandwich) standard errors; the across-visit effect is the arm odds "
+        "ratio of the model without arm-by-visit interaction; per-visit odds ratios come from "
+        "the model with the interaction. Visits with a missing response are left out."
+    )
+    dropped = tuple(w for w in weeks if w not in main_weeks)
+    if dropped:
+        text += (
+            f" {'Weeks' if len(dropped) > 1 else 'Week'} {listed(dropped)} "
+            f"{'are' if len(dropped) > 1 else 'is'} left out of the across-visit model: every "
+            "participant had the same response there, which carries no information on the arm "
+            "effect."
+        )
+    unestimable = tuple(w for w in weeks if w not in visit_weeks)
+    if unestimable:
+        text += (
+            f" Per-visit odds ratios are not estimable at weeks {listed(unestimable)}, where an"
+            " arm had no responders or only responders."
+        )
+    return text
+
+
+def _gee_visit(fit: Any, names: list[str], weeks: tuple[int, ...], week: int) -> dict[str, float]:
+    """Per-visit odds ratio (Wald) and risk difference (delta method) from the interaction GEE."""
+    params, cov = fit.params.to_numpy(), fit.cov_params().to_numpy()
+    vector = visit_contrast(names, weeks, week)
+    log_or, se, p = wald(vector, params, cov)
+    placebo_x = np.zeros(len(names))
+    placebo_x[names.index("const")] = 1.0
+    if week != weeks[0]:
+        placebo_x[names.index(f"week{week}")] = 1.0
+    active_x = placebo_x + vector
+    p1, p0 = (float(1 / (1 + np.exp(-(x @ params)))) for x in (active_x, placebo_x))
+    gradient = p1 * (1 - p1) * active_x - p0 * (1 - p0) * placebo_x
+    rd_se = float(np.sqrt(gradient @ cov @ gradient))
+    return {
+        c.WEEK: week,
+        "estimable": True,
+        "estimate": float(np.exp(log_or)),
+        "ci_low": float(np.exp(log_or - Z95 * se)),
+        "ci_high": float(np.exp(log_or + Z95 * se)),
+        "p_value": p,
+        "risk_difference": p1 - p0,
+        "rd_ci_low": p1 - p0 - Z95 * rd_se,
+        "rd_ci_high": p1 - p0 + Z95 * rd_se,
+    }
+
+
+def mixed_change(
+    table: pd.DataFrame,
+    outcome: str = "chg_cdai",
+    baseline: str = "base_cdai",
+    weeks: tuple[int, ...] | None = None,
+) -> LongitudinalResult:
+    """Change from baseline across visits: linear mixed model with a random intercept (REML).
+
+    Parameters
+    ----------
+    table : analysis table already restricted to the population, with subject_id, arm, week,
+        `outcome` (change from baseline) and `baseline` (the baseline value, a covariate)
+    outcome, baseline : column names
+    weeks : post-baseline visits; default every post-baseline week observed. Rows with a
+        missing change or baseline are left out (likelihood-based, valid under MAR).
+
+    Returns
+    -------
+    LongitudinalResult : overall effect = the Ld-IL2 minus placebo difference in mean change
+    averaged over the visits (equal weights), a linear contrast of the fixed effects with a
+    Wald z test; per-visit differences with 95% CIs.
+
+    Notes
+    -----
+    change = arm + week + arm x week + baseline + u_subject + e, u ~ N(0, s2_u), e ~ N(0, s2);
+    statsmodels MixedLM fitted by REML; weeks as factors.
+
+    References
+    ----------
+    Laird & Ware, Biometrics 1982;38:963-974.
+    """
+    data, weeks = longitudinal_frame(table, [outcome, baseline], weeks)
+    x = design(data, weeks, interaction=True, covariate=baseline)
+    fit = sm.MixedLM(data[outcome].astype(float), x, groups=data[c.SUBJECT_ID]).fit(reml=True)
+    names = list(x.columns)
+    params = fit.fe_params.to_numpy()
+    cov = fit.cov_params().to_numpy()[: len(names), : len(names)]
+    vectors = {w: visit_contrast(names, weeks, w) for w in weeks}
+    rows = []
+    for w, vector in vectors.items():
+        est, se, p = wald(vector, params, cov)
+        ci = {"ci_low": est - Z95 * se, "ci_high": est + Z95 * se}
+        rows.append({c.WEEK: w, "estimate": est, **ci, "p_value": p})
+    est, se, p = wald(np.mean(list(vectors.values()), axis=0), params, cov)
+    description = (
+        f"Linear mixed model for {outcome} (change from baseline) over weeks "
+        f"{', '.join(map(str, weeks))}: fixed effects arm, visit, arm-by-visit and the baseline "
+        f"value ({baseline}); random intercept per participant; REML. The across-visit effect is "
+        "the arm difference averaged over the visits (Wald test). Visits with a missing value "
+        "are left out (valid if missing at random)."
+    )
+    return LongitudinalResult(
+        estimate=est,
+        ci_low=est - Z95 * se,
+        ci_high=est + Z95 * se,
+        p_value=p,
+        measure="difference in mean change",
+        per_visit=pd.DataFrame(rows),
+        n_subjects=subjects_per_arm(data),
+        n_observations=len(data),
+        weeks=weeks,
+        description=description,
+    )
