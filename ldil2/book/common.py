@@ -9,8 +9,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
 from matplotlib.figure import Figure
 
+from ldil2 import contract as c
+from ldil2.derive.populations import population_counts, select_population
+from ldil2.present import notes
 from ldil2.results import format as ard_format
 from ldil2.results.ard import Ard
 
@@ -63,3 +67,65 @@ def glue_result(result: Result) -> None:
     if result.ard is not None and len(result.ard):
         name = f"{ard_format.ARD_GLUE_PREFIX}{next(_ARD_GLUES)}"
         glue(name, ard_format.to_json(result.ard.rows()), display=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pieces every chapter module uses: the population, captions, footnotes, the edition's facts
+# ---------------------------------------------------------------------------------------------
+
+PARTICIPANTS = "participants"
+"""The ARD endpoint of the number of participants per arm in a population."""
+
+
+def in_population(ch: Any) -> pd.DataFrame:
+    """The analysis table restricted to the chapter's population."""
+    return select_population(ch.analysis, ch.population)
+
+
+def caption(ch: Any, measure: str, population: str | None = None) -> str:
+    """Table caption: measure and time point, population and n per arm
+    (:func:`ldil2.present.notes.population_caption`); `population` defaults to the chapter's."""
+    population = ch.population if population is None else population
+    counts = population_counts(ch.release.subjects, population)
+    return notes.population_caption(measure, population, counts)
+
+
+def footnote(ch: Any, *parts: str) -> tuple[str, ...]:
+    """Table footnote paragraphs: the given parts (model, CI method, missing-data rule), then the
+    data source and release version (:func:`ldil2.present.notes.footnote`)."""
+    return notes.footnote(ch.release, *parts)
+
+
+def record_participants(ard: Ard, ch: Any, population: str | None = None) -> dict[str, str]:
+    """Record the participants per arm of the population (stat ``N``, analysis ``count``) and
+    return arm -> result_id."""
+    population = ch.population if population is None else population
+    counts = population_counts(ch.release.subjects, population)
+    label = f"Participants in the {c.POPULATION_LABELS[population]}"
+    return {
+        arm: ard.record(
+            PARTICIPANTS, label, "count", {"N": counts[arm]}, group=arm, population=population
+        )
+        for arm in c.ARMS
+    }
+
+
+def edition_facts(ch: Any, chapter: str) -> Result:
+    """Glue values every chapter uses: ``release_version``, ``release_provenance``,
+    ``population_label``, ``arm_<arm>_label``, ``n_<arm>`` (participants in the population, an
+    ARD row of `chapter`), ``simulated_notice`` (empty for trial data) and ``figure_source``
+    (for figure captions)."""
+    ard = Ard(chapter, ch.population)
+    ids = record_participants(ard, ch)
+    return Result(
+        values={
+            "release_version": ch.release.version,
+            "release_provenance": ch.release.provenance,
+            "population_label": ch.population_label,
+            **{f"arm_{arm}_label": c.ARM_LABELS[arm] for arm in c.ARMS},
+            **{f"n_{arm}": int(ard.get(ids[arm], "N")) for arm in c.ARMS},
+            "simulated_notice": notes.SIMULATED_NOTICE if ch.release.is_simulated else "",
+            "figure_source": notes.source_note(ch.release),
+        },
+        ard=ard,
+    )
