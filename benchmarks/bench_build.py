@@ -28,8 +28,9 @@ from pathlib import Path
 import yaml
 
 from ldil2 import contract
-from ldil2.build import THREAD_ENV, toc_documents
-from ldil2.site import heaviest_page
+from ldil2.pipeline.execute import THREAD_ENV
+from ldil2.pipeline.site import heaviest_page
+from ldil2.pipeline.toc import toc_documents
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {"a/b": 0.6, "c/a": 0.1, "d/a": 0.4, "e/a": 3.0}

@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "validate":
-        from ldil2.data import validate_command
+        from ldil2.data.release import validate_command
 
         return validate_command(args.data_dir)
     if args.command == "simulate":
@@ -47,10 +47,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return simulate_command(args.scenario, args.seed, args.per_arm, args.out)
     if args.command == "build":
-        from ldil2.build import build_command
+        from ldil2.pipeline.build import build_command
 
         return build_command(args.params, args.overrides, args.out, args.jobs)
-    from ldil2.releases import release_command
+    from ldil2.pipeline.snapshots import release_command
 
     return release_command(args.build, args.releases)
 

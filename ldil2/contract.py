@@ -45,27 +45,28 @@ POPULATION_LABELS: dict[str, str] = {
 TJC28, SJC28, TJC68, SJC66 = "tjc28", "sjc28", "tjc68", "sjc66"
 PTGA, PHGA, PAIN, HAQ = "ptga_mm", "phga_mm", "pain_mm", "haq_di"
 ESR, CRP = "esr_mm_h", "crp_mg_l"
+HAQ_STEP = 0.125  # HAQ-DI is recorded on a grid of 1/8 points
 ASSESSMENT_MEASURES: tuple[str, ...] = (TJC28, SJC28, TJC68, SJC66, PTGA, PHGA, PAIN, HAQ, ESR, CRP)
 
+# labs.csv: haematology, liver enzymes and creatinine
+WBC, NEUTROPHILS, LYMPHOCYTES = "wbc_10e9_l", "neutrophils_10e9_l", "lymphocytes_10e9_l"
+HEMOGLOBIN, PLATELETS = "hemoglobin_g_l", "platelets_10e9_l"
+ALT, AST, CREATININE = "alt_u_l", "ast_u_l", "creatinine_umol_l"
 LAB_MEASURES: tuple[str, ...] = (
-    "wbc_10e9_l",
-    "neutrophils_10e9_l",
-    "lymphocytes_10e9_l",
-    "hemoglobin_g_l",
-    "platelets_10e9_l",
-    "alt_u_l",
-    "ast_u_l",
-    "creatinine_umol_l",
+    WBC,
+    NEUTROPHILS,
+    LYMPHOCYTES,
+    HEMOGLOBIN,
+    PLATELETS,
+    ALT,
+    AST,
+    CREATININE,
 )
-IMMUNOLOGY_MEASURES: tuple[str, ...] = (
-    "cd4_per_ul",
-    "treg_pct_cd4",
-    "treg_per_ul",
-    "th17_pct_cd4",
-    "il21_pg_ml",
-    "il6_pg_ml",
-    "il17a_pg_ml",
-)
+
+# immunology.csv: T-cell subsets and serum cytokines
+CD4, TREG_PCT, TREG_COUNT, TH17_PCT = "cd4_per_ul", "treg_pct_cd4", "treg_per_ul", "th17_pct_cd4"
+IL21, IL6, IL17A = "il21_pg_ml", "il6_pg_ml", "il17a_pg_ml"
+IMMUNOLOGY_MEASURES: tuple[str, ...] = (CD4, TREG_PCT, TREG_COUNT, TH17_PCT, IL21, IL6, IL17A)
 
 # keys shared by every table (added by the library helper)
 SUBJECT_ID, ARM, WEEK = "subject_id", "arm", "week"
@@ -77,6 +78,7 @@ AE_ONSET_DAY, AE_END_DAY, AE_GRADE = "onset_day", "end_day", "grade"
 AE_SERIOUS, AE_RELATED, AE_LED_TO_WITHDRAWAL = "serious", "related", "led_to_withdrawal"
 CYCLE, DOSES_PLANNED, DOSES_RECEIVED = "cycle", "doses_planned", "doses_received"
 SEX = "sex"
+SEXES: tuple[str, str] = ("F", "M")  # values of SEX
 SAFETY = "safety"  # population flag: received at least one dose
 # Dosing schedule (protocol, NCT02467504): 7 doses of 1 MIU every other day over 2 weeks, then a
 # 2-week break; cycles start at weeks 0, 4 and 8.
@@ -118,3 +120,14 @@ COMPLETED, WITHDRAWAL_WEEK, WITHDRAWAL_REASON = "completed", "withdrawal_week", 
 ITT, PER_PROTOCOL = "itt", "per_protocol"
 POPULATION_FLAGS: tuple[str, ...] = (ITT, SAFETY, PER_PROTOCOL, COMPLETED)
 VISIT_SCHEDULE = "visit_schedule"  # metadata.yml key: the scheduled weeks
+
+# published.csv columns: the published record the ledger reproduces (added by the lower layers)
+PUB_KEY, PUB_SOURCE, PUB_STATEMENT = "key", "source", "statement"
+PUB_POPULATION, PUB_ENDPOINT, PUB_STATISTIC = "population", "endpoint", "statistic"
+PUB_VALUE, PUB_COMPARISON, PUB_TOLERANCE = "value", "comparison", "tolerance"
+
+# metadata.yml keys and provenances (added by the lower layers; VISIT_SCHEDULE is above)
+META_TITLE, META_VERSION, META_DATA_CUT = "title", "version", "data_cut"
+META_PROVENANCE, META_SEED, META_SCENARIO = "provenance", "seed", "scenario"
+IMMUNOLOGY_SCHEDULE, LAB_SCHEDULE = "immunology_weeks", "lab_weeks"  # scheduled sampling weeks
+SIMULATED, TRIAL = "simulated", "trial"  # values of META_PROVENANCE

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ldil2.build import THREAD_ENV, ExecutedChapter, run_chapter
+from ldil2.pipeline.execute import THREAD_ENV, ExecutedChapter, run_chapter
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,8 +58,8 @@ def execute(tmp_path: Path) -> Callable[..., ExecutedChapter]:
     """Run one chapter of the book through papermill as the build does.
 
     ``execute("safety", {"population": "itt"}, data_dir=release_dir)`` returns an
-    :class:`ldil2.build.ExecutedChapter` (``.notebook``, ``.glued``: key -> text/plain).
-    A failing cell raises :class:`ldil2.build.ChapterError`.
+    :class:`ldil2.pipeline.execute.ExecutedChapter` (``.notebook``, ``.glued``: key -> text/plain).
+    A failing cell raises :class:`ldil2.pipeline.common.ChapterError`.
     """
 
     def run(

@@ -140,17 +140,17 @@ class Release:
     @property
     def version(self) -> str:
         """Release version from metadata.yml, e.g. ``2026.11.1``."""
-        return str(self.metadata["version"])
+        return str(self.metadata[c.META_VERSION])
 
     @property
     def provenance(self) -> str:
         """``simulated`` or ``trial``."""
-        return str(self.metadata["provenance"])
+        return str(self.metadata[c.META_PROVENANCE])
 
     @property
     def is_simulated(self) -> bool:
         """True when the participants are simulated."""
-        return self.provenance == "simulated"
+        return self.provenance == c.SIMULATED
 
 
 def _line(index: Any) -> int:
@@ -298,7 +298,7 @@ def _cross_file_rules(frames: Frames) -> list[Problem]:
     subjects = frames[c.SUBJECTS][0]
     completed = subjects[c.COMPLETED]
     problems = []
-    for name in ("withdrawal_week", "withdrawal_reason"):
+    for name in ("withdrawal_week_filled", "withdrawal_reason_filled"):
         filled = subjects[RELATIONS[name][1]].notna()
         problems += _relation(
             name, frames, c.SUBJECTS, (completed & filled) | (~completed & ~filled)
@@ -337,9 +337,11 @@ def _cross_file_rules(frames: Frames) -> list[Problem]:
     if c.ADVERSE_EVENTS in frames:
         frame = frames[c.ADVERSE_EVENTS][0]
         unsafe = frame[c.SUBJECT_ID].map(_by_subject(subjects, c.SAFETY)).eq(False)
-        problems += _relation("safety", frames, c.ADVERSE_EVENTS, unsafe)
+        problems += _relation("safety_population", frames, c.ADVERSE_EVENTS, unsafe)
         early = frame[c.AE_END_DAY] < frame[c.AE_ONSET_DAY]
-        problems += _relation("end_day", frames, c.ADVERSE_EVENTS, early, c.AE_ONSET_DAY)
+        problems += _relation(
+            "ae_end_after_onset", frames, c.ADVERSE_EVENTS, early, c.AE_ONSET_DAY
+        )
     if c.EXPOSURE in frames:
         frame = frames[c.EXPOSURE][0]
         excess = frame[c.DOSES_RECEIVED] > frame[c.DOSES_PLANNED]
@@ -356,12 +358,11 @@ def _metadata_problems(metadata: Any) -> list[Problem]:
         for key in METADATA_KEYS
         if key not in metadata
     ]
-    provenance = metadata.get("provenance")
-    if "provenance" in metadata and provenance not in PROVENANCES:
-        problems.append(
-            Problem(name, None, "provenance", str(provenance), "one of " + ", ".join(PROVENANCES))
-        )
-    if provenance == "simulated":
+    provenance = metadata.get(c.META_PROVENANCE)
+    if c.META_PROVENANCE in metadata and provenance not in PROVENANCES:
+        rule = "one of " + ", ".join(PROVENANCES)
+        problems.append(Problem(name, None, c.META_PROVENANCE, str(provenance), rule))
+    if provenance == c.SIMULATED:
         problems += [
             Problem(name, None, key, "(missing)", "key present for simulated data")
             for key in SIMULATED_METADATA_KEYS

@@ -19,16 +19,25 @@ STRING, INTEGER, FLOAT, BOOLEAN = "string", "integer", "float", "boolean"
 PANDAS_DTYPE = {STRING: "str", INTEGER: "Int64", FLOAT: "float64", BOOLEAN: "boolean"}
 
 
-HAQ_STEP = 0.125
+PROVENANCES = (c.SIMULATED, c.TRIAL)
 
 
-PROVENANCES = ("simulated", "trial")
+METADATA_KEYS = (c.META_TITLE, c.META_VERSION, c.META_DATA_CUT, c.META_PROVENANCE)
 
 
-METADATA_KEYS = ("title", "version", "data_cut", "provenance")
+SIMULATED_METADATA_KEYS = (c.META_SEED, c.META_SCENARIO)
 
 
-SIMULATED_METADATA_KEYS = ("seed", "scenario")
+PUBLISHED_SOURCES = ("abstract", "registry")
+"""Values of published.csv ``source``: where the published statement comes from."""
+
+
+PUBLISHED_STATISTICS = ("percent", "count", "p_value")
+"""Values of published.csv ``statistic``: the kind of number published."""
+
+
+PUBLISHED_COMPARISONS = ("exact", "within_factor")
+"""Values of published.csv ``comparison``: how the book's number must reproduce it."""
 
 
 def _column(
@@ -106,36 +115,36 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         {
             c.SUBJECT_ID: _column(STRING, unique=True, description="participant identifier"),
             c.ARM: _column(STRING, _isin(c.ARMS), description="randomized arm"),
-            "age": _column(INTEGER, _in_range("age", 18, 70), unit="years", description="age"),
-            c.SEX: _column(STRING, _isin(("F", "M")), description="sex"),
-            "disease_duration_years": _column(
-                FLOAT, _ge("disease_duration_years", 0), unit="years", description="RA duration"
+            c.AGE: _column(INTEGER, _in_range(c.AGE, 18, 70), unit="years", description="age"),
+            c.SEX: _column(STRING, _isin(c.SEXES), description="sex"),
+            c.DISEASE_DURATION: _column(
+                FLOAT, _ge(c.DISEASE_DURATION, 0), unit="years", description="RA duration"
             ),
-            "rf_positive": _column(BOOLEAN, description="rheumatoid factor positive"),
-            "acpa_positive": _column(BOOLEAN, description="anti-CCP antibody positive"),
-            "mtx_dose_mg_week": _column(
-                FLOAT, _gt("mtx_dose_mg_week", 0), unit="mg/week", description="methotrexate dose"
+            c.RF_POSITIVE: _column(BOOLEAN, description="rheumatoid factor positive"),
+            c.ACPA_POSITIVE: _column(BOOLEAN, description="anti-CCP antibody positive"),
+            c.MTX_DOSE: _column(
+                FLOAT, _gt(c.MTX_DOSE, 0), unit="mg/week", description="methotrexate dose"
             ),
-            "completed": _column(BOOLEAN, description="completed week 24"),
-            "withdrawal_week": _column(
+            c.COMPLETED: _column(BOOLEAN, description=f"completed week {c.LAST_WEEK}"),
+            c.WITHDRAWAL_WEEK: _column(
                 INTEGER,
-                _in_range("withdrawal_week", c.BASELINE_WEEK, c.LAST_WEEK),
+                _in_range(c.WITHDRAWAL_WEEK, c.BASELINE_WEEK, c.LAST_WEEK),
                 nullable=True,
                 unit=c.WEEK,
                 description="week of withdrawal; empty if and only if completed",
             ),
-            "withdrawal_reason": _column(
+            c.WITHDRAWAL_REASON: _column(
                 STRING,
                 nullable=True,
                 description="reason for withdrawal; empty if and only if completed",
             ),
-            "itt": _column(
+            c.ITT: _column(
                 BOOLEAN,
-                pa.Check(lambda s: s, error="itt is true (all randomized)"),
+                pa.Check(lambda s: s, error=f"{c.ITT} is true (all randomized)"),
                 description="intention-to-treat: all randomized",
             ),
             c.SAFETY: _column(BOOLEAN, description="received at least one dose"),
-            "per_protocol": _column(BOOLEAN, description="the published analysis set"),
+            c.PER_PROTOCOL: _column(BOOLEAN, description="the published analysis set"),
         },
         strict=False,
     ),
@@ -159,7 +168,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
                 "",
                 "HAQ disability index",
                 _in_range(c.HAQ, 0, 3),
-                _multiple_of(c.HAQ, HAQ_STEP),
+                _multiple_of(c.HAQ, c.HAQ_STEP),
             ),
             c.ESR: _measure(c.ESR, "mm/h", "erythrocyte sedimentation rate", _gt(c.ESR, 0)),
             c.CRP: _measure(c.CRP, "mg/L", "C-reactive protein", _ge(c.CRP, 0)),
@@ -196,14 +205,14 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         {
             c.SUBJECT_ID: _subject_id(),
             c.WEEK: _week(),
-            "wbc_10e9_l": _lab("wbc_10e9_l", "10^9/L", "white blood cells"),
-            "neutrophils_10e9_l": _lab("neutrophils_10e9_l", "10^9/L", "neutrophils"),
-            "lymphocytes_10e9_l": _lab("lymphocytes_10e9_l", "10^9/L", "lymphocytes"),
-            "hemoglobin_g_l": _lab("hemoglobin_g_l", "g/L", "haemoglobin"),
-            "platelets_10e9_l": _lab("platelets_10e9_l", "10^9/L", "platelets"),
-            "alt_u_l": _lab("alt_u_l", "U/L", "alanine aminotransferase"),
-            "ast_u_l": _lab("ast_u_l", "U/L", "aspartate aminotransferase"),
-            "creatinine_umol_l": _lab("creatinine_umol_l", "µmol/L", "creatinine"),
+            c.WBC: _lab(c.WBC, "10^9/L", "white blood cells"),
+            c.NEUTROPHILS: _lab(c.NEUTROPHILS, "10^9/L", "neutrophils"),
+            c.LYMPHOCYTES: _lab(c.LYMPHOCYTES, "10^9/L", "lymphocytes"),
+            c.HEMOGLOBIN: _lab(c.HEMOGLOBIN, "g/L", "haemoglobin"),
+            c.PLATELETS: _lab(c.PLATELETS, "10^9/L", "platelets"),
+            c.ALT: _lab(c.ALT, "U/L", "alanine aminotransferase"),
+            c.AST: _lab(c.AST, "U/L", "aspartate aminotransferase"),
+            c.CREATININE: _lab(c.CREATININE, "µmol/L", "creatinine"),
         },
         strict=False,
     ),
@@ -211,20 +220,20 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         {
             c.SUBJECT_ID: _subject_id(),
             c.WEEK: _week(),
-            "cd4_per_ul": _lab("cd4_per_ul", "cells/µL", "CD4+ T cells"),
-            "treg_pct_cd4": _measure(
-                "treg_pct_cd4",
+            c.CD4: _lab(c.CD4, "cells/µL", "CD4+ T cells"),
+            c.TREG_PCT: _measure(
+                c.TREG_PCT,
                 "% of CD4+",
                 "CD4+CD25+Foxp3+ regulatory T cells",
-                _in_range("treg_pct_cd4", 0, 100),
+                _in_range(c.TREG_PCT, 0, 100),
             ),
-            "treg_per_ul": _lab("treg_per_ul", "cells/µL", "regulatory T cells"),
-            "th17_pct_cd4": _measure(
-                "th17_pct_cd4", "% of CD4+", "Th17 cells", _in_range("th17_pct_cd4", 0, 100)
+            c.TREG_COUNT: _lab(c.TREG_COUNT, "cells/µL", "regulatory T cells"),
+            c.TH17_PCT: _measure(
+                c.TH17_PCT, "% of CD4+", "Th17 cells", _in_range(c.TH17_PCT, 0, 100)
             ),
-            "il21_pg_ml": _lab("il21_pg_ml", "pg/mL", "serum IL-21"),
-            "il6_pg_ml": _lab("il6_pg_ml", "pg/mL", "serum IL-6"),
-            "il17a_pg_ml": _lab("il17a_pg_ml", "pg/mL", "serum IL-17A"),
+            c.IL21: _lab(c.IL21, "pg/mL", "serum IL-21"),
+            c.IL6: _lab(c.IL6, "pg/mL", "serum IL-6"),
+            c.IL17A: _lab(c.IL17A, "pg/mL", "serum IL-17A"),
         },
         strict=False,
     ),
@@ -251,21 +260,21 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     ),
     c.PUBLISHED: pa.DataFrameSchema(
         {
-            "key": _column(STRING, unique=True, description="ledger key"),
-            "source": _column(STRING, _isin(("abstract", "registry")), description="source"),
-            "statement": _column(STRING, description="the published statement"),
-            "population": _column(STRING, nullable=True, description="analysis population"),
-            "endpoint": _column(STRING, nullable=True, description="endpoint"),
+            c.PUB_KEY: _column(STRING, unique=True, description="ledger key"),
+            c.PUB_SOURCE: _column(STRING, _isin(PUBLISHED_SOURCES), description="source"),
+            c.PUB_STATEMENT: _column(STRING, description="the published statement"),
+            c.PUB_POPULATION: _column(STRING, nullable=True, description="analysis population"),
+            c.PUB_ENDPOINT: _column(STRING, nullable=True, description="endpoint"),
             c.WEEK: _column(INTEGER, nullable=True, unit=c.WEEK, description="time point"),
             c.ARM: _column(STRING, nullable=True, description="arm code; empty for a comparison"),
-            "statistic": _column(
-                STRING, _isin(("percent", "count", "p_value")), description="kind of number"
+            c.PUB_STATISTIC: _column(
+                STRING, _isin(PUBLISHED_STATISTICS), description="kind of number"
             ),
-            "value": _column(FLOAT, description="the published value"),
-            "comparison": _column(
-                STRING, _isin(("exact", "within_factor")), description="how it is reproduced"
+            c.PUB_VALUE: _column(FLOAT, description="the published value"),
+            c.PUB_COMPARISON: _column(
+                STRING, _isin(PUBLISHED_COMPARISONS), description="how it is reproduced"
             ),
-            "tolerance": _column(
+            c.PUB_TOLERANCE: _column(
                 FLOAT, nullable=True, description="factor for within_factor; empty for exact"
             ),
         },
@@ -282,26 +291,38 @@ PER_VISIT = (c.ASSESSMENTS, c.LABS, c.IMMUNOLOGY)
 
 
 RELATIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "withdrawal_week": ((c.SUBJECTS,), c.WITHDRAWAL_WEEK, "withdrawal_week empty iff completed"),
-    "withdrawal_reason": (
+    "withdrawal_week_filled": (
+        (c.SUBJECTS,),
+        c.WITHDRAWAL_WEEK,
+        f"{c.WITHDRAWAL_WEEK} empty iff {c.COMPLETED}",
+    ),
+    "withdrawal_reason_filled": (
         (c.SUBJECTS,),
         c.WITHDRAWAL_REASON,
-        "withdrawal_reason empty iff completed",
+        f"{c.WITHDRAWAL_REASON} empty iff {c.COMPLETED}",
     ),
     "baseline": (
         (c.SUBJECTS,),
         c.SUBJECT_ID,
         f"has a week {c.BASELINE_WEEK} visit in {c.ASSESSMENTS}",
     ),
-    "known_subject": (PER_SUBJECT, c.SUBJECT_ID, f"subject_id exists in {c.SUBJECTS}"),
-    "unique_visit": (PER_VISIT, c.WEEK, "(subject_id, week) is unique"),
-    "unique_cycle": ((c.EXPOSURE,), c.CYCLE, "(subject_id, cycle) is unique"),
-    "tjc": ((c.ASSESSMENTS,), c.TJC68, "tjc68 >= tjc28"),
-    "sjc": ((c.ASSESSMENTS,), c.SJC66, "sjc66 >= sjc28"),
-    "withdrawal": ((c.ASSESSMENTS,), c.WEEK, "week <= withdrawal_week"),
-    "safety": ((c.ADVERSE_EVENTS,), c.SUBJECT_ID, "subject is in the safety population"),
-    "end_day": ((c.ADVERSE_EVENTS,), c.AE_END_DAY, "end_day >= onset_day"),
-    "doses": ((c.EXPOSURE,), c.DOSES_RECEIVED, "doses_received <= doses_planned"),
+    "known_subject": (PER_SUBJECT, c.SUBJECT_ID, f"{c.SUBJECT_ID} exists in {c.SUBJECTS}"),
+    "unique_visit": (PER_VISIT, c.WEEK, f"({c.SUBJECT_ID}, {c.WEEK}) is unique"),
+    "unique_cycle": ((c.EXPOSURE,), c.CYCLE, f"({c.SUBJECT_ID}, {c.CYCLE}) is unique"),
+    "tjc": ((c.ASSESSMENTS,), c.TJC68, f"{c.TJC68} >= {c.TJC28}"),
+    "sjc": ((c.ASSESSMENTS,), c.SJC66, f"{c.SJC66} >= {c.SJC28}"),
+    "withdrawal": ((c.ASSESSMENTS,), c.WEEK, f"{c.WEEK} <= {c.WITHDRAWAL_WEEK}"),
+    "safety_population": (
+        (c.ADVERSE_EVENTS,),
+        c.SUBJECT_ID,
+        "subject is in the safety population",
+    ),
+    "ae_end_after_onset": (
+        (c.ADVERSE_EVENTS,),
+        c.AE_END_DAY,
+        f"{c.AE_END_DAY} >= {c.AE_ONSET_DAY}",
+    ),
+    "doses": ((c.EXPOSURE,), c.DOSES_RECEIVED, f"{c.DOSES_RECEIVED} <= {c.DOSES_PLANNED}"),
 }
 """Rules across columns and files: name -> (files, column reported, rule). A message appends the
 other side of a comparison in parentheses, e.g. ``"tjc68 >= tjc28 (20)"``."""

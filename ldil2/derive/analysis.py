@@ -30,16 +30,29 @@ from ldil2 import contract as c
 from ldil2.derive import indices
 from ldil2.derive.response import ACR_LEVELS, EULAR_CATEGORIES, acr_response, eular_response
 
-INDICES: tuple[str, ...] = ("das28_esr", "das28_crp", "cdai", "sdai")
+# ---------------------------------------------------------------------------------------------
+# Names of the derived columns: the one place they are typed (contract columns: ldil2.contract)
+# ---------------------------------------------------------------------------------------------
+
+DAS28_ESR, DAS28_CRP, CDAI, SDAI = "das28_esr", "das28_crp", "cdai", "sdai"
+INDICES: tuple[str, ...] = (DAS28_ESR, DAS28_CRP, CDAI, SDAI)
 """Composite index columns added by derive_indices."""
 
 
+BASE_PREFIX, CHG_PREFIX = "base_", "chg_"
+"""Prefixes of the baseline-value and change-from-baseline columns (:func:`base_col`,
+:func:`chg_col`)."""
+
+
 _CATEGORY_FUNCTIONS = {
-    "das28_esr": indices.das28_category,
-    "das28_crp": indices.das28_category,
-    "cdai": indices.cdai_category,
-    "sdai": indices.sdai_category,
+    DAS28_ESR: indices.das28_category,
+    DAS28_CRP: indices.das28_category,
+    CDAI: indices.cdai_category,
+    SDAI: indices.sdai_category,
 }
+
+REMISSION = indices.DAS28_CATEGORIES[0]
+LOW_ACTIVITY_OR_REMISSION: tuple[str, ...] = indices.DAS28_CATEGORIES[:2]
 
 
 BOOLEAN_REMISSION_VERSIONS: tuple[int, ...] = (2011, 2022)
@@ -50,6 +63,10 @@ HAQ_MCID = 0.22
 
 
 ACR_COLUMNS: tuple[str, ...] = tuple(f"acr{level}" for level in ACR_LEVELS)
+"""ACR response columns, one per level of ACR_LEVELS: acr20, acr50, acr70."""
+
+
+ACR20, ACR50, ACR70 = ACR_COLUMNS
 
 
 EULAR = "eular"
@@ -63,8 +80,8 @@ EULAR_GOOD, EULAR_ANY = "eular_good", "eular_any"
 
 
 EULAR_FLAG_LEVELS: dict[str, tuple[str, ...]] = {
-    EULAR_GOOD: ("good",),
-    EULAR_ANY: ("good", "moderate"),
+    EULAR_GOOD: EULAR_LEVELS[:1],
+    EULAR_ANY: EULAR_LEVELS[:2],
 }
 """EULAR flag column -> the EULAR categories that count as a response."""
 
@@ -74,12 +91,12 @@ HAQ_MCID_COLUMN = "haq_mcid"
 
 def base_col(name: str) -> str:
     """Column holding the baseline value of `name`."""
-    return f"base_{name}"
+    return f"{BASE_PREFIX}{name}"
 
 
 def chg_col(name: str) -> str:
     """Column holding the change from baseline of `name`."""
-    return f"chg_{name}"
+    return f"{CHG_PREFIX}{name}"
 
 
 def category_col(index: str) -> str:
@@ -123,10 +140,12 @@ def derive_indices(table: pd.DataFrame) -> pd.DataFrame:
     (definitions and units in ldil2.indices; missing component -> missing index)."""
     t, s, ptga, phga = (table[col] for col in (c.TJC28, c.SJC28, c.PTGA, c.PHGA))
     return table.assign(
-        das28_esr=indices.das28_esr(t, s, table[c.ESR], ptga),
-        das28_crp=indices.das28_crp(t, s, table[c.CRP], ptga),
-        cdai=indices.cdai(t, s, ptga, phga),
-        sdai=indices.sdai(t, s, ptga, phga, table[c.CRP]),
+        **{
+            DAS28_ESR: indices.das28_esr(t, s, table[c.ESR], ptga),
+            DAS28_CRP: indices.das28_crp(t, s, table[c.CRP], ptga),
+            CDAI: indices.cdai(t, s, ptga, phga),
+            SDAI: indices.sdai(t, s, ptga, phga, table[c.CRP]),
+        }
     )
 
 
@@ -138,8 +157,10 @@ def derive_categories(table: pd.DataFrame) -> pd.DataFrame:
     for index in INDICES:
         category = _CATEGORY_FUNCTIONS[index](table[index])
         added[category_col(index)] = category
-        added[remission_col(index)] = _flag(category == "remission", category.isna())
-        added[lda_col(index)] = _flag(category.isin(["remission", "low"]), category.isna())
+        added[remission_col(index)] = _flag(category == REMISSION, category.isna())
+        added[lda_col(index)] = _flag(
+            category.isin(LOW_ACTIVITY_OR_REMISSION), category.isna()
+        )
     return table.assign(**added)
 
 
@@ -167,7 +188,9 @@ def derive_change(table: pd.DataFrame, columns: Iterable[str] | None = None) -> 
     """Add `chg_<x>` = x - base_x (negative = improvement for every RA measure) for each column
     with a baseline column; 0 at the baseline visit, missing if either value is missing."""
     if columns is None:
-        columns = [col[len("base_") :] for col in table.columns if col.startswith("base_")]
+        columns = [
+            col.removeprefix(BASE_PREFIX) for col in table.columns if col.startswith(BASE_PREFIX)
+        ]
     changes = {
         chg_col(col): table[col].astype("float64") - table[base_col(col)].astype("float64")
         for col in columns
@@ -195,7 +218,7 @@ def derive_acr(table: pd.DataFrame, joints: str = "68/66") -> pd.DataFrame:
 def derive_eular(table: pd.DataFrame) -> pd.DataFrame:
     """Add `eular` (good/moderate/none) from DAS28-ESR at the visit and at baseline (van Gestel
     1996; rules in ldil2.response.eular_response); missing at the baseline visit."""
-    eular = eular_response(table[base_col("das28_esr")], table["das28_esr"])
+    eular = eular_response(table[base_col(DAS28_ESR)], table[DAS28_ESR])
     eular[_at_baseline(table)] = np.nan
     return table.assign(**{EULAR: eular})
 

@@ -174,6 +174,9 @@ ANALYSES: dict[str, Analysis] = {
         "Comparison of a number of the published record with the value this book computes.", ""
     ),
     "edition": Analysis("A fact of the edition (participants, visits, imputations).", ""),
+    "what_changed": Analysis(
+        "Statistics of this build compared with the snapshot of the previous data release.", ""
+    ),
 }
 """Every analysis id of the ARD with its method and reference."""
 

@@ -1,0 +1,135 @@
+"""What the executed chapters glued: their values, and the analysis-results dataset (ARD).
+
+A chapter glues its texts under their names and its ARD rows, as JSON, under reserved names
+(:data:`ldil2.results.format.ARD_GLUE_PREFIX`). The build collects both from the executed
+notebooks: the values (texts, counts) for the second-phase documents and the snapshots, the rows
+for ``<out>/results/ard.csv`` and ``ard.json``, the per-page CSV downloads and the snapshots.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+from pathlib import Path
+
+import nbformat
+
+from ldil2.pipeline.common import replace_atomically
+from ldil2.results import format as ard_format
+from ldil2.results.format import Row
+
+RESULTS_FILE = "results.json"
+
+
+def glued_values(nb: nbformat.NotebookNode) -> dict[str, str]:
+    """Every value a notebook glued (myst-nb ``glue``), as its ``text/plain`` representation
+    (under the ``application/papermill.record/`` prefix when glued with ``display=False``)."""
+    values = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            scrapbook = output.get("metadata", {}).get("scrapbook", {})
+            if "name" in scrapbook:
+                plain = scrapbook.get("mime_prefix", "") + "text/plain"
+                values[scrapbook["name"]] = output.get("data", {}).get(plain, "")
+    return values
+
+
+Scalar = str | int | float | bool
+
+
+def glued_scalar(text: str) -> Scalar | None:
+    """The plain scalar a glued ``text/plain`` repr stands for, or None for any other object.
+
+    The repr of a plain Python ``str``/``int``/``float``/``bool`` is read back with
+    ``ast.literal_eval``; an infinite float literal gives its text (JSON has no infinity).
+    Figures and rich objects (whose repr is not such a literal) give None.
+    """
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value if isinstance(value, str | int | float | bool) else None
+
+
+def results_values(notebooks: dict[str, nbformat.NotebookNode]) -> dict[str, Scalar]:
+    """The scalar values glued in executed notebooks, keyed ``<stem>:<glue name>``.
+
+    Parameters
+    ----------
+    notebooks : document name (e.g. ``chapters/primary``) -> executed notebook; the key uses the
+        name's last part (``primary``). Values that are not plain scalars (:func:`glued_scalar`:
+        figures, tables) and the ARD rows (collected by :func:`ard_rows`) are left out.
+    """
+    values: dict[str, Scalar] = {}
+    for name, nb in sorted(notebooks.items()):
+        for glue_name, text in glued_values(nb).items():
+            value = glued_scalar(text)
+            if value is not None and not ard_format.is_ard_glue(glue_name):
+                values[f"{Path(name).name}:{glue_name}"] = value
+    return values
+
+
+def ard_rows(nb: nbformat.NotebookNode, source: str = "notebook") -> list[Row]:
+    """The ARD rows one executed notebook recorded (every reserved glue), in a fixed order.
+
+    Raises
+    ------
+    ValueError : a reserved glue that is not ARD JSON (names `source` and the glue)
+    """
+    rows: list[Row] = []
+    for glue_name, text in glued_values(nb).items():
+        if ard_format.is_ard_glue(glue_name):
+            payload = glued_scalar(text)
+            if not isinstance(payload, str):
+                raise ValueError(f"{source}: glue {glue_name} is not ARD JSON text")
+            rows += ard_format.from_json(payload, f"{source}: glue {glue_name}")
+    return ard_format.sort_rows(rows)
+
+
+def book_rows(notebooks: dict[str, nbformat.NotebookNode]) -> dict[str, list[Row]]:
+    """Document name -> the ARD rows its executed notebook recorded."""
+    return {name: ard_rows(nb, name) for name, nb in sorted(notebooks.items())}
+
+
+ARD_DIR = "results"
+"""Folder of the ARD in the build's output and on the site: ``ard.csv``, ``ard.json`` and one
+``<page>.csv`` per page."""
+
+
+def ard_files(rows_by_document: dict[str, list[Row]]) -> dict[str, bytes]:
+    """The ARD files of a build: ``ard.csv``, ``ard.json`` (every row) and ``<stem>.csv`` for
+    each document that recorded rows, as relative path -> bytes (deterministic)."""
+    every = [row for rows in rows_by_document.values() for row in rows]
+    files = {
+        f"{ARD_DIR}/ard.csv": ard_format.to_csv(every).encode(),
+        f"{ARD_DIR}/ard.json": ard_format.to_json(every).encode(),
+    }
+    for name, rows in rows_by_document.items():
+        if rows:
+            files[f"{ARD_DIR}/{Path(name).name}.csv"] = ard_format.to_csv(rows).encode()
+    return files
+
+
+def write_results(path: Path, values: dict[str, Scalar], rows: list[Row]) -> None:
+    """Write the results file of the first phase: ``{"values": {"<stem>:<glue name>": value},
+    "ard": <ARD JSON document>}``, deterministic JSON (sorted keys), atomically."""
+    document = {"values": values, "ard": json.loads(ard_format.to_json(rows))}
+    text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    replace_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def read_results(path: Path) -> tuple[dict[str, Scalar], list[Row]]:
+    """The values and ARD rows of a results file written by :func:`write_results`.
+
+    Raises
+    ------
+    ValueError : the file is not a results file (names it)
+    """
+    document = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(document, dict) or not isinstance(document.get("values"), dict):
+        raise ValueError(f"{path}: not a results file (no 'values' object)")
+    rows = ard_format.from_json(json.dumps(document.get("ard", {"rows": []})), str(path))
+    return document["values"], rows

@@ -1,0 +1,198 @@
+"""The staged book tree, the strict jupyter-book build and the swap of the new site."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from ldil2.pipeline.common import BuildError, write_if_changed
+from ldil2.pipeline.config import TOC_FILE
+from ldil2.pipeline.results import ARD_DIR, RESULTS_FILE
+
+CONFIG_FILE = "_config.yml"
+DOWNLOADS_DIR = "_downloads_extra"
+SITE_KEY_FILE = ".site-key"
+
+
+SIMULATED_NOTICE = (
+    "Simulated data: the patients in this book are simulated; no number describes a real "
+    "participant of the trial."
+)
+
+
+def edition_config(root: Path, version: str, simulated: bool, zip_name: str, sha: str) -> str:
+    """The staged ``_config.yml``: the book's, plus the data-release notice on every page, the
+    folder of extra downloads (the data-release zip) copied to the site root, and the MyST
+    substitutions ``release_download`` (a link to the zip) and ``release_sha256`` that the
+    landing page shows. Passing the checksum here rather than as a chapter parameter means a
+    data change re-executes only the chapters that read the changed files."""
+    config = yaml.safe_load((root / CONFIG_FILE).read_text(encoding="utf-8"))
+    notice = f"Data release {version}."
+    if simulated:
+        notice = f"{SIMULATED_NOTICE} {notice}"
+    config.setdefault("html", {})["announcement"] = html.escape(notice)
+    parse = config.setdefault("parse", {})
+    extensions = parse.setdefault("myst_enable_extensions", [])
+    if "substitution" not in extensions:
+        extensions.append("substitution")
+    name = html.escape(zip_name)
+    parse["myst_substitutions"] = {
+        **parse.get("myst_substitutions", {}),
+        "release_download": f'<a href="{name}" download>{name}</a>',
+        "release_sha256": html.escape(sha),
+    }
+    sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
+    sphinx_config["html_extra_path"] = [DOWNLOADS_DIR]
+    return yaml.safe_dump(config, sort_keys=True, allow_unicode=True)
+
+
+def static_files(root: Path, names: list[str]) -> list[Path]:
+    """Files the book needs besides its documents: non-notebook files beside the chapters
+    (images, bibliographies), ``_static/`` and ``*.bib`` at the root."""
+    folders = {(root / name).parent for name in names if (root / name).parent != root}
+    found = [p for p in root.glob("*.bib")]
+    found += [p for p in (root / "_static").rglob("*") if p.is_file()]
+    for folder in folders:
+        found += [p for p in folder.rglob("*") if p.suffix not in {".md", ".ipynb"}]
+
+    def wanted(path: Path) -> bool:  # hidden files (.ipynb_checkpoints, .DS_Store), caches: no
+        parts = path.relative_to(root).parts
+        return path.is_file() and not any(p.startswith(".") or p == "__pycache__" for p in parts)
+
+    return sorted(p for p in found if wanted(p))
+
+
+def results_link_cell(name: str, has_rows: bool) -> nbformat.NotebookNode:
+    """The closing cell of a staged page: a link to the page's results as CSV
+    (``<results>/<stem>.csv``) and, on the landing page, to the whole results dataset.
+
+    Links are relative to the page (``chapters/x`` -> ``../results/x.csv``), so they hold in any
+    folder the site is published to.
+    """
+    up = "../" * name.count("/")
+    links = []
+    if has_rows:
+        stem = Path(name).name
+        links.append(f'<a href="{up}{ARD_DIR}/{stem}.csv" download>results of this page as CSV</a>')
+    if name.count("/") == 0:
+        links.append(
+            f'<a href="{up}{ARD_DIR}/ard.csv" download>the whole results dataset as CSV</a>'
+        )
+        links.append(f'<a href="{up}{ARD_DIR}/ard.json" download>as JSON</a>')
+    text = "Download: " + ", ".join(links) + "." if links else ""
+    return nbformat.v4.new_markdown_cell(text, metadata={"tags": [RESULTS_LINK_TAG]})
+
+
+RESULTS_LINK_TAG = "ldil2-results-link"
+
+
+def staged_notebook(cached: Path, name: str, has_rows: bool) -> bytes:
+    """The bytes of a page as staged: its executed notebook with :func:`results_link_cell`
+    appended (the cached notebook itself is not changed)."""
+    nb = nbformat.read(cached, as_version=4)
+    cell = results_link_cell(name, has_rows)
+    if cell.source:
+        nb.cells.append(cell)
+    return nbformat.writes(nb).encode()
+
+
+def stage_book(
+    root: Path,
+    stage: Path,
+    notebooks: Mapping[str, bytes],
+    config: str,
+    downloads: Mapping[str, bytes],
+) -> str:
+    """Make ``stage`` the book tree to build; remove anything else (the results file of the
+    first phase stays). Returns the site key: the sha256 of every staged file's path and bytes.
+
+    Parameters
+    ----------
+    notebooks : document name (``chapters/primary``) -> staged notebook bytes
+    config : the edition's ``_config.yml`` text
+    downloads : path relative to the site root -> bytes (the data zip, the ARD files)
+    """
+    wanted: dict[Path, bytes] = {
+        stage / CONFIG_FILE: config.encode(),
+        stage / TOC_FILE: (root / TOC_FILE).read_bytes(),
+        stage / RESULTS_FILE: (stage / RESULTS_FILE).read_bytes(),
+    }
+    for relative, content in downloads.items():
+        wanted[stage / DOWNLOADS_DIR / relative] = content
+    for name, content in notebooks.items():
+        wanted[stage / f"{name}.ipynb"] = content
+    for path in static_files(root, list(notebooks)):
+        wanted[stage / path.relative_to(root)] = path.read_bytes()
+    for target, content in wanted.items():
+        write_if_changed(target, content)
+    if stage.is_dir():
+        for path in sorted(stage.rglob("*"), reverse=True):
+            if path.is_file() and path not in wanted:
+                path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+    digest = hashlib.sha256()
+    for target in sorted(wanted):
+        digest.update(f"\0{target.relative_to(stage).as_posix()}\0".encode())
+        digest.update(wanted[target])
+    return digest.hexdigest()
+
+
+def jupyter_book(stage: Path, work: Path) -> None:
+    """``jupyter-book build`` strict (-W -n: every warning is an error, no --keep-going)."""
+    command = [
+        str(Path(sys.executable).with_name("jupyter-book")),
+        "build",
+        str(stage),
+        "--path-output",
+        str(work),
+        "--builder",
+        "html",
+        "-W",
+        "-n",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        output = (result.stdout + result.stderr).strip().splitlines()
+        causes = [line for line in output if re.search(r"WARNING|ERROR|SphinxWarning", line)]
+        raise BuildError("jupyter-book build failed:\n" + "\n".join(causes or output[-40:]))
+
+
+def recover(out: Path) -> None:
+    """Undo what a killed build may have left: restore a site caught mid-swap, drop temporary
+    files, and drop a Sphinx work folder whose build did not finish."""
+    html_dir, old = out / "html", out / ".html-old"
+    if old.is_dir() and not html_dir.is_dir():
+        os.rename(old, html_dir)
+    for leftover in [old, *out.glob(".html-new*")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+    # only this edition's own folders: another edition may be building in a subfolder of out
+    leftovers = [*out.glob(".tmp-*"), *(out / "cache").glob(".tmp-*")]
+    for tmp in [*leftovers, *(out / "stage").rglob(".tmp-*")]:
+        tmp.unlink()
+    work = out / "work"
+    if work.is_dir() and not (work / ".complete").is_file():
+        shutil.rmtree(work)
+
+
+def swap_site(built: Path, out: Path, site_key: str) -> None:
+    """Copy the built site beside ``<out>/html`` and swap it in with two renames."""
+    new = Path(tempfile.mkdtemp(prefix=".html-new", dir=out))
+    shutil.copytree(built, new, dirs_exist_ok=True)
+    (new / SITE_KEY_FILE).write_text(site_key + "\n", encoding="utf-8")
+    html_dir, old = out / "html", out / ".html-old"
+    if html_dir.is_dir():
+        os.rename(html_dir, old)
+    os.rename(new, html_dir)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,130 @@
+"""The book's documents: the toc, a chapter's source and what its front matter declares."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import jupytext
+import nbformat
+import yaml
+
+from ldil2 import contract
+from ldil2.pipeline.common import BuildError
+from ldil2.pipeline.config import TOC_FILE
+
+MYST_FORMAT = "md:myst"
+
+
+FRONT_MATTER_KEY = "ldil2"
+
+
+READS_KEY = "reads"
+
+
+NEEDS_KEY = "needs"
+
+
+# ``ldil2: needs: [results]``: the document runs after every other one and is injected
+# ``results``, the path of the JSON file of their glued values (write_results / read_results).
+NEEDS_RESULTS = "results"
+
+
+# A chapter that declares this in ``ldil2: reads:`` reads the committed release snapshots
+# (``releases/*.json`` of the book root, ldil2.releases): they join its cache key.
+SNAPSHOTS_READ = "releases/"
+
+
+def toc_documents(root: Path) -> list[str]:
+    """Document names (paths without suffix, relative to ``root``) of ``_toc.yml``, root first.
+
+    Raises
+    ------
+    BuildError : names every toc entry whose ``.md`` file is missing
+    """
+    toc = yaml.safe_load((root / TOC_FILE).read_text(encoding="utf-8"))
+    names = [toc["root"]]
+
+    def collect(entries: Iterable[dict[str, Any]]) -> None:
+        for entry in entries:
+            if "file" in entry:
+                names.append(entry["file"])
+            collect(entry.get("sections", []))
+            for part in entry.get("parts", []):
+                collect(part.get("chapters", []))
+
+    collect(toc.get("chapters", []))
+    for part in toc.get("parts", []):
+        collect(part.get("chapters", []))
+    names = [str(Path(name).with_suffix("")) for name in names]
+    missing = [name for name in names if not (root / f"{name}.md").is_file()]
+    if missing:
+        listed = ", ".join(f"{name}.md" for name in missing)
+        raise BuildError(f"{TOC_FILE} lists chapter(s) with no source file: {listed}")
+    return names
+
+
+def read_chapter(md_path: Path) -> nbformat.NotebookNode:
+    """A Jupytext MyST notebook as a notebook (the format is always given explicitly)."""
+    return jupytext.read(md_path, fmt=MYST_FORMAT)
+
+
+def chapter_reads(nb: nbformat.NotebookNode, md_path: Path) -> tuple[str, ...]:
+    """The data files a chapter declares in its front matter (``ldil2: reads: [...]``).
+
+    Raises
+    ------
+    BuildError : the declaration is missing or names a file outside the data contract
+    """
+    declared = nb.metadata.get(FRONT_MATTER_KEY, {}).get(READS_KEY)
+    known = (*contract.RELEASE_TABLES, contract.METADATA, contract.PUBLISHED, SNAPSHOTS_READ)
+    if not isinstance(declared, list):
+        raise BuildError(f"{md_path}: front matter needs '{FRONT_MATTER_KEY}: {READS_KEY}: [...]'")
+    unknown = [name for name in declared if name not in known]
+    if unknown:
+        raise BuildError(f"{md_path}: {FRONT_MATTER_KEY}.{READS_KEY} names unknown {unknown}")
+    return tuple(declared)
+
+
+def chapter_needs(nb: nbformat.NotebookNode, md_path: Path) -> tuple[str, ...]:
+    """What a document needs from the build besides data (``ldil2: needs: [...]``, optional).
+
+    The only need is ``results`` (:data:`NEEDS_RESULTS`): the glued values of every other
+    document of the build. Such a document runs in the second phase (module docstring).
+
+    Raises
+    ------
+    BuildError : the declaration is not a list or names an unknown need
+    """
+    declared = nb.metadata.get(FRONT_MATTER_KEY, {}).get(NEEDS_KEY, [])
+    if not isinstance(declared, list) or set(declared) - {NEEDS_RESULTS}:
+        raise BuildError(
+            f"{md_path}: {FRONT_MATTER_KEY}.{NEEDS_KEY} must be a list of {[NEEDS_RESULTS]}, "
+            f"got {declared!r}"
+        )
+    return tuple(declared)
+
+
+def parse_overrides(overrides: Iterable[str]) -> dict[str, Any]:
+    """``-p key=value`` overrides, typed: an int if the value parses as int, else a float if it
+    parses as float, else the string.
+
+    Raises
+    ------
+    BuildError : an override without ``=`` or with an empty key
+    """
+    parsed: dict[str, Any] = {}
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise BuildError(f"-p {item!r}: expected KEY=VALUE")
+        for kind in (int, float):
+            try:
+                parsed[key.strip()] = kind(value)
+                break
+            except ValueError:
+                continue
+        else:
+            parsed[key.strip()] = value
+    return parsed
