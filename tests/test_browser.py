@@ -26,7 +26,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Response, sync_playwright
 
-from ldil2 import build
+from ldil2.pipeline import toc
 
 pytestmark = pytest.mark.browser
 
@@ -233,7 +233,7 @@ def visits(context: BrowserContext, site: str) -> dict[str, Visit]:
 @pytest.fixture(scope="module")
 def toc_pages() -> list[str]:
     """Every page of _toc.yml, as a path of the site (``chapters/primary.html``)."""
-    return [f"{name}.html" for name in build.toc_documents(ROOT)]
+    return [f"{name}.html" for name in toc.toc_documents(ROOT)]
 
 
 def _report(problems: dict[str, list[str]]) -> str:

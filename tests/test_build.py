@@ -25,7 +25,8 @@ import pytest
 import yaml
 from conftest import ROOT, run_build
 
-from ldil2 import build, contract
+from ldil2 import contract
+from ldil2.pipeline import cache, common, execute, results, stage, toc
 
 # The front matter every document shares (style rule 8); only `ldil2: reads:` differs.
 HEADER = {
@@ -107,9 +108,9 @@ params = None
 :tags: [remove-cell]
 
 from myst_nb import glue
-from ldil2 import build
+from ldil2.pipeline import results
 
-values = build.read_results(params["results"])
+values, _ = results.read_results(params["results"])
 glue("gamma_seen", ", ".join(f"{k}={v}" for k, v in sorted(values.items())))
 ```
 
@@ -181,7 +182,7 @@ def run_build_env(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.Comp
     return subprocess.run(
         [sys.executable, "-m", "ldil2", "build", *args],
         cwd=cwd,
-        env=dict(os.environ, **build.THREAD_ENV, **env),
+        env=dict(os.environ, **execute.THREAD_ENV, **env),
         capture_output=True,
         text=True,
         timeout=600,
@@ -192,7 +193,7 @@ def run_build_env(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.Comp
 def staged_glue(out: Path) -> dict[str, dict[str, str]]:
     """Glued values of every staged (executed) notebook of an edition."""
     return {
-        p.relative_to(out / "stage").as_posix(): build.glued_values(nbformat.read(p, as_version=4))
+        p.relative_to(out / "stage").as_posix(): results.glued_values(nbformat.read(p, as_version=4))
         for p in sorted((out / "stage").rglob("*.ipynb"))
     }
 
@@ -204,45 +205,45 @@ def staged_glue(out: Path) -> dict[str, dict[str, str]]:
 
 def test_chapter_header_identical_in_every_chapter():
     """Style rule 8. No `formats` key: it would override the jupytext.toml pairing."""
-    for name in build.toc_documents(ROOT):
+    for name in toc.toc_documents(ROOT):
         matter = front_matter(ROOT / f"{name}.md")
         assert {k: matter.get(k) for k in HEADER} == HEADER, f"{name}.md: front matter differs"
         reads = matter["ldil2"]["reads"]
-        known = {*contract.RELEASE_TABLES, contract.PUBLISHED, build.SNAPSHOTS_READ}
+        known = {*contract.RELEASE_TABLES, contract.PUBLISHED, toc.SNAPSHOTS_READ}
         assert set(reads) <= known, name
 
 
 def test_every_chapter_starts_with_parameters_then_setup():
-    for name in build.toc_documents(ROOT):
-        code = [c for c in build.read_chapter(ROOT / f"{name}.md").cells if c.cell_type == "code"]
+    for name in toc.toc_documents(ROOT):
+        code = [c for c in toc.read_chapter(ROOT / f"{name}.md").cells if c.cell_type == "code"]
         assert code[0].metadata.get("tags") == ["parameters"], name
         assert code[0].source.strip() == "params = None", name
-        assert "ldil2.chapter.setup(params)" in code[1].source, name
+        assert "ch = chapter.setup(params)" in code[1].source, name
 
 
 def test_parse_overrides_types_int_float_str():
-    parsed = build.parse_overrides(["seed=7", "alpha=0.5", "population=itt", "joints=68/66"])
+    parsed = toc.parse_overrides(["seed=7", "alpha=0.5", "population=itt", "joints=68/66"])
     assert parsed == {"seed": 7, "alpha": 0.5, "population": "itt", "joints": "68/66"}
     assert type(parsed["seed"]) is int and type(parsed["alpha"]) is float
 
 
 def test_parse_overrides_rejects_missing_equals():
-    with pytest.raises(build.BuildError, match="KEY=VALUE"):
-        build.parse_overrides(["population"])
+    with pytest.raises(common.BuildError, match="KEY=VALUE"):
+        toc.parse_overrides(["population"])
 
 
 def test_toc_missing_chapter_is_named(tiny_book: Path):
     (tiny_book / "chapters" / "beta.md").unlink()
-    with pytest.raises(build.BuildError, match=r"chapters/beta\.md"):
-        build.toc_documents(tiny_book)
+    with pytest.raises(common.BuildError, match=r"chapters/beta\.md"):
+        toc.toc_documents(tiny_book)
 
 
 def test_release_zip_is_deterministic(tmp_path: Path):
     copy = shutil.copytree(ROOT / "data", tmp_path / "data")
-    first = build.release_zip_bytes(copy)
+    first = cache.release_zip_bytes(copy)
     for path in copy.iterdir():
         os.utime(path, (1_000_000, 1_000_000))  # other timestamps: same zip
-    assert build.release_zip_bytes(copy) == first
+    assert cache.release_zip_bytes(copy) == first
     archive = zipfile.ZipFile(io.BytesIO(first))
     names = archive.namelist()
     assert names == sorted(names) and contract.SUBJECTS in names
@@ -256,7 +257,7 @@ def test_chapter_key_follows_declared_data_only(tiny_book: Path):
     data = tiny_book / "data"
 
     def key() -> str:
-        return build.chapter_key(md, params, data, [contract.ADVERSE_EVENTS], tiny_book)
+        return cache.chapter_key(md, params, data, [contract.ADVERSE_EVENTS], tiny_book)
 
     before = key()
     with open(data / contract.LABS, "a", encoding="utf-8") as labs:  # not declared by beta
@@ -265,8 +266,8 @@ def test_chapter_key_follows_declared_data_only(tiny_book: Path):
     with open(data / contract.ADVERSE_EVENTS, "a", encoding="utf-8") as events:
         events.write("\n")
     assert key() != before
-    moved = build.chapter_key(md, dict(params, data_dir="elsewhere"), data, [], tiny_book)
-    assert moved == build.chapter_key(md, params, data, [], tiny_book)
+    moved = cache.chapter_key(md, dict(params, data_dir="elsewhere"), data, [], tiny_book)
+    assert moved == cache.chapter_key(md, params, data, [], tiny_book)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,7 +315,7 @@ def test_results_chapter_runs_after_the_others_and_follows_their_values(tiny_boo
     glued = staged_glue(out)
     rows = glued["chapters/alpha.ipynb"]["alpha_rows"], glued["chapters/beta.ipynb"]["beta_rows"]
     assert seen() == repr(f"alpha:alpha_rows={rows[0]}, beta:beta_rows={rows[1]}")
-    assert "gamma_seen" not in (out / "stage" / build.RESULTS_FILE).read_text(encoding="utf-8")
+    assert "gamma_seen" not in (out / "stage" / results.RESULTS_FILE).read_text(encoding="utf-8")
     again = run_build_env("--out", str(out), cwd=tiny_book, env=kernel_trap(tmp_path / "trap"))
     assert again.returncode == 0, again.stderr
     assert report(out)["chapters"]["chapters/gamma"]["status"] == "reused"
@@ -385,7 +386,7 @@ def test_killed_build_recovers_with_same_results(tiny_book: Path, tmp_path: Path
     process = subprocess.Popen(
         [sys.executable, "-m", "ldil2", "build", "--out", str(out)],
         cwd=tiny_book,
-        env=dict(os.environ, **build.THREAD_ENV),
+        env=dict(os.environ, **execute.THREAD_ENV),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -444,7 +445,7 @@ def test_changed_adverse_events_reexecute_only_chapters_that_read_it(built_book,
     assert result.returncode == 0, result.stderr
     readers = {
         name
-        for name in build.toc_documents(ROOT)
+        for name in toc.toc_documents(ROOT)
         if contract.ADVERSE_EVENTS in front_matter(ROOT / f"{name}.md")["ldil2"]["reads"]
     }
     executed = {n for n, c in report(out)["chapters"].items() if c["status"] == "executed"}
@@ -476,7 +477,7 @@ def test_itt_edition_builds_with_its_parameters(itt_book: Path):
 def test_built_book_report_and_downloads(built_book: Path):
     data = report(built_book)
     assert data["status"] == "ok" and data["data"]["version"]
-    names = build.toc_documents(ROOT)
+    names = toc.toc_documents(ROOT)
     assert sorted(data["chapters"]) == sorted(names)
     index = (built_book / "html" / "index.html").read_text(encoding="utf-8")
     assert data["data"]["zip"] in index and data["data"]["sha256"] in index
@@ -501,7 +502,7 @@ def test_jupytext_pairs_chapter_with_git_ignored_notebook(tmp_path: Path):
     """`jupytext --sync chapters/X.md` writes _notebooks/X.ipynb and leaves the .md as it is."""
     shutil.copy(ROOT / "jupytext.toml", tmp_path / "jupytext.toml")
     (tmp_path / "chapters").mkdir()
-    source = ROOT / f"{build.toc_documents(ROOT)[1]}.md"
+    source = ROOT / f"{toc.toc_documents(ROOT)[1]}.md"
     chapter = tmp_path / "chapters" / source.name
     shutil.copy(source, chapter)
     jupytext = Path(sys.executable).with_name("jupytext")
@@ -539,7 +540,7 @@ def test_recover_restores_a_site_caught_mid_swap(tmp_path: Path):
     (tmp_path / "cache").mkdir()
     (tmp_path / "cache" / ".tmp-abc.ipynb").write_text("{", encoding="utf-8")
     (tmp_path / "work").mkdir()  # a Sphinx folder without its .complete marker
-    build._recover(tmp_path)
+    stage.recover(tmp_path)
     assert (tmp_path / "html" / "index.html").read_text(encoding="utf-8") == "previous site"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "html"]
     assert not list((tmp_path / "cache").iterdir())

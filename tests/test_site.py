@@ -1,5 +1,5 @@
-"""ldil2.site and the built site without a browser: links and anchors, downloads, page weight,
-alt text, and the grey-scale contrast of the arm palette.
+"""ldil2.pipeline.site and the built site without a browser: links and anchors, downloads, page
+weight, alt text, and the grey-scale contrast of the arm palette.
 
 The unit tests run on small hand-written sites in a tmp folder; the tests marked ``build`` read
 the book built once per session (the ``built_book`` fixture of conftest.py).
@@ -18,9 +18,9 @@ import nbformat
 import pytest
 from sphinx.builders.html._assets import _JavaScript
 
-from ldil2 import build, site
-from ldil2.figures import ARM_ORDER, ARM_PALETTE
-from ldil2.sphinxext import drop_duplicate_scripts
+from ldil2.pipeline import site, toc
+from ldil2.pipeline.sphinxext import drop_duplicate_scripts
+from ldil2.present.theme import ARM_ORDER, ARM_PALETTE
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +39,7 @@ def page(body: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# ldil2.site on hand-written sites
+# ldil2.pipeline.site on hand-written sites
 # ---------------------------------------------------------------------------------------------
 
 
@@ -175,7 +175,7 @@ def test_arm_palette_is_distinguishable_in_grey_scale():
 
 
 # ---------------------------------------------------------------------------------------------
-# ldil2.sphinxext
+# ldil2.pipeline.sphinxext
 # ---------------------------------------------------------------------------------------------
 
 
@@ -234,7 +234,7 @@ def test_no_page_is_heavier_than_the_limit(html_dir):
 @pytest.mark.build
 def test_each_chapter_page_offers_its_executed_notebook(html_dir):
     problems = []
-    for name in build.toc_documents(ROOT)[1:]:
+    for name in toc.toc_documents(ROOT)[1:]:
         notebooks = [
             link.target
             for link in site.page_links(html_dir, html_dir / f"{name}.html")

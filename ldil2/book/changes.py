@@ -75,7 +75,9 @@ def what_changed(current: list[Row], previous: list[Row]) -> pd.DataFrame:
         new_value = None if new is None else new.value
         if not _same(old_value, new_value):
             rows.append((*key, row_label(new or old), old_value, new_value))
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+    return pd.DataFrame(
+        rows, columns=list(COLUMNS), dtype=object
+    )  # None: absent, NaN: not estimable
 
 
 def shown(value: float | None) -> str:

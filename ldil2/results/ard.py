@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ldil2 import contract as c
-from ldil2.results.format import ANALYSES, Row, result_id
+from ldil2.results.format import ANALYSES, Row, imputed, result_id
 
 
 class MissingResult(KeyError):
@@ -76,6 +76,7 @@ class Ard:
         unit: str = "",
         population: str | None = None,
         method: str | None = None,
+        imputation: str = "none",
     ) -> str:
         """Record the statistics of one analysis result and return its result_id.
 
@@ -89,8 +90,11 @@ class Ard:
         unit : unit of the values
         population : default the Ard's population
         method : the reader sentence; default the analysis's method
+        imputation : ``none`` (observed cases) or ``nri``: a result on non-responder-imputed data
+            is another analysis, ``<analysis>_nri`` (:func:`ldil2.results.format.imputed`)
         """
         population = population or self.population
+        analysis = imputed(analysis, imputation)
         rid = result_id(endpoint, week, population, group, analysis)
         sentence = method if method is not None else ANALYSES[analysis].method
         for stat, value in stats.items():
@@ -146,6 +150,7 @@ class Ard:
         """
         endpoint, week = comparison.endpoint, comparison.week
         kw.setdefault("population", comparison.population)
+        kw.setdefault("imputation", comparison.imputation)
         ids = {
             arm: self.proportion(endpoint, label, arm, comparison.arms[arm], week, **kw)
             for arm in c.ARMS

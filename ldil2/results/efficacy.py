@@ -46,19 +46,45 @@ class ModelIds:
     risk_differences: dict[int, str] = field(default_factory=dict)
 
 
-def _participants(ard: Ard, endpoint: str, label: str, analysis: str, result: Any) -> dict:
+def _participants(
+    ard: Ard, endpoint: str, label: str, analysis: str, result: Any, **kw: Any
+) -> dict[str, str]:
     """Participants per arm contributing to `result` (``n_subjects``), stat ``N``."""
     return {
         arm: ard.record(
-            endpoint,
-            label,
-            analysis,
-            {"N": result.n_subjects[arm]},
-            group=arm,
-            method=result.description,
+            endpoint, label, analysis, {"N": result.n_subjects[arm]}, group=arm,
+            method=result.description, **kw,
         )
         for arm in c.ARMS
-    }
+    }  # fmt: skip
+
+
+def _contrasts(
+    ard: Ard,
+    endpoint: str,
+    label: str,
+    analysis: str,
+    per_visit: pd.DataFrame,
+    columns: tuple[str, str, str, str | None],
+    scale: float,
+    **kw: Any,
+) -> dict[int, str]:
+    """One difference result per row of `per_visit` (week w): estimate, lcl, ucl (times
+    `scale`) and p from `columns` (no p when its column is None)."""
+    ids = {}
+    for _, v in per_visit.iterrows():
+        limits = zip(("estimate", "lcl", "ucl"), columns[:3], strict=True)
+        values = {stat: scale * v[col] for stat, col in limits}
+        if columns[3] is not None:
+            values["p"] = v[columns[3]]
+        ids[int(v[c.WEEK])] = ard.record(
+            endpoint, label, analysis, values, week=int(v[c.WEEK]), group="difference", **kw
+        )
+    return ids
+
+
+MODEL_COLUMNS = ("estimate", "ci_low", "ci_high", "p_value")
+RISK_DIFFERENCE_COLUMNS = ("risk_difference", "rd_ci_low", "rd_ci_high", None)
 
 
 def record_gee(ard: Ard, endpoint: str, label: str, result: Any, **kw: Any) -> ModelIds:
@@ -68,35 +94,17 @@ def record_gee(ard: Ard, endpoint: str, label: str, result: Any, **kw: Any) -> M
     the model, and per visit the odds ratio with its Wald P (``gee_logit``, week w) and the
     model-based risk difference in percentage points with its delta-method CI
     (``gee_risk_difference``, week w). A visit whose contrast is not estimable
-    (``per_visit["estimable"]`` False) is recorded with NaN values.
+    (``per_visit["estimable"]`` False) is recorded with NaN values. `kw` go to
+    :meth:`Ard.record` (e.g. ``imputation="nri"`` for a model of imputed data).
     """
     across = ard.effect(endpoint, label, "gee_logit", result, unit=ODDS_RATIO, **kw)
-    participants = _participants(ard, endpoint, label, "gee_logit", result)
-    visits, differences = {}, {}
-    for _, v in result.per_visit.iterrows():
-        week = int(v[c.WEEK])
-        visits[week] = ard.record(
-            endpoint,
-            label,
-            "gee_logit",
-            {"estimate": v["estimate"], "lcl": v["ci_low"], "ucl": v["ci_high"],
-             "p": v["p_value"]},
-            week=week,
-            group="difference",
-            unit=ODDS_RATIO,
-            **kw,
-        )  # fmt: skip
-        differences[week] = ard.record(
-            endpoint,
-            label,
-            "gee_risk_difference",
-            {key: 100 * v[column] for key, column in
-             (("estimate", "risk_difference"), ("lcl", "rd_ci_low"), ("ucl", "rd_ci_high"))},
-            week=week,
-            group="difference",
-            unit=PERCENTAGE_POINTS,
-            **kw,
-        )  # fmt: skip
+    participants = _participants(ard, endpoint, label, "gee_logit", result, **kw)
+    visits = _contrasts(ard, endpoint, label, "gee_logit", result.per_visit, MODEL_COLUMNS, 1.0,
+                        unit=ODDS_RATIO, method=result.description, **kw)  # fmt: skip
+    differences = _contrasts(
+        ard, endpoint, label, "gee_risk_difference", result.per_visit, RISK_DIFFERENCE_COLUMNS,
+        100.0, unit=PERCENTAGE_POINTS, **kw,
+    )  # fmt: skip
     return ModelIds(across, participants, visits, differences)
 
 
@@ -107,22 +115,9 @@ def record_mixed(
     the across-visit difference (``mixed_model``, week empty), the participants per arm in the
     model and the per-visit differences with their Wald P (``mixed_model``, week w)."""
     across = ard.effect(endpoint, label, "mixed_model", result, unit=unit, **kw)
-    participants = _participants(ard, endpoint, label, "mixed_model", result)
-    visits = {
-        int(v[c.WEEK]): ard.record(
-            endpoint,
-            label,
-            "mixed_model",
-            {"estimate": v["estimate"], "lcl": v["ci_low"], "ucl": v["ci_high"],
-             "p": v["p_value"]},
-            week=int(v[c.WEEK]),
-            group="difference",
-            unit=unit,
-            method=result.description,
-            **kw,
-        )  # fmt: skip
-        for _, v in result.per_visit.iterrows()
-    }
+    participants = _participants(ard, endpoint, label, "mixed_model", result, **kw)
+    visits = _contrasts(ard, endpoint, label, "mixed_model", result.per_visit, MODEL_COLUMNS, 1.0,
+                        unit=unit, method=result.description, **kw)  # fmt: skip
     return ModelIds(across, participants, visits)
 
 

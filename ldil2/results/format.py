@@ -71,6 +71,8 @@ STATS: dict[str, str] = {
     "count": "a count that is not of participants (events, visits, imputations, days)",
     "tolerance": "the tolerance of a comparison",
     "reproduced": "1 when a published number is reproduced, 0 when not",
+    # participants, methods, data contract (helper B1)
+    "missing": "count of missing values (participants or visits without a value)",
 }
 """The statistics an ARD row may hold."""
 
@@ -174,11 +176,72 @@ ANALYSES: dict[str, Analysis] = {
         "Comparison of a number of the published record with the value this book computes.", ""
     ),
     "edition": Analysis("A fact of the edition (participants, visits, imputations).", ""),
+    # participants, methods, data contract (helper B1)
+    "mean_sd": Analysis(
+        "Mean and standard deviation of the observed values; the number missing is counted.",
+        "",
+    ),
+    "min_max": Analysis("Smallest and largest observed value.", ""),
+    "participant_flow": Analysis(
+        "Participants per arm at each stage of the trial, from the subjects.csv flags "
+        "(randomized, received at least one dose, withdrew before week 24 by recorded reason, "
+        "completed week 24).",
+        "Schulz et al., BMJ 2010;340:c332 (CONSORT 2010), item 13.",
+    ),
+    "visit_completeness": Analysis(
+        "Participants of the population with a value of the endpoint at a scheduled visit "
+        "(observed) out of the participants in the population (expected).",
+        "Schulz et al., BMJ 2010;340:c332 (CONSORT 2010), item 13b.",
+    ),
     "what_changed": Analysis(
         "Statistics of this build compared with the snapshot of the previous data release.", ""
     ),
+    # primary and secondary endpoints (helper B2)
+    "published": Analysis(
+        "A number of the published record (published.csv: the trial report's abstract or the "
+        "trial registry), as printed there; not computed by this book.",
+        "Signal Transduct Target Ther 2022;7:67; ClinicalTrials.gov NCT02467504.",
+    ),
+    "gee_risk_difference_nri": Analysis(
+        "Model-based risk difference at one visit from the logistic GEE with arm-by-visit "
+        "interaction, with a delta-method 95% confidence interval, after non-responder "
+        "imputation (a participant without a value counts as a non-responder).",
+        "Liang & Zeger, Biometrika 1986;73:13-22.",
+    ),
+    # safety and biomarkers (helper C)
+    "ae_onset_dosing": Analysis(
+        "Adverse events (events, not participants) whose onset fell on a day of a two-week "
+        "dosing period (7 doses every other day from the cycle's first injection day), out of "
+        "every event of the arm; the share of follow-up days in a dosing period is the share "
+        "expected if onset had nothing to do with dosing.",
+        "",
+    ),
 }
 """Every analysis id of the ARD with its method and reference."""
+
+IMPUTED = ("proportion_wilson", "difference_newcombe", "or_woolf", "fisher", "gee_logit")
+"""Analyses that also run on non-responder-imputed data, as ``<id>_nri``."""
+for _analysis in IMPUTED:
+    ANALYSES[f"{_analysis}_nri"] = Analysis(
+        f"{ANALYSES[_analysis].method[:-1]}, after non-responder imputation (a participant "
+        "without a value counts as a non-responder).",
+        ANALYSES[_analysis].reference,
+    )
+
+
+def imputed(analysis: str, imputation: str) -> str:
+    """The analysis id of `analysis` under a missing-data rule: itself for ``none`` (observed
+    cases), ``<analysis>_nri`` for non-responder imputation.
+
+    Raises
+    ------
+    ValueError : an unknown rule, or an analysis with no imputed variant
+    """
+    if imputation == "none":
+        return analysis
+    if imputation != "nri" or f"{analysis}_nri" not in ANALYSES:
+        raise ValueError(f"analysis {analysis!r} under imputation {imputation!r}: no such id")
+    return f"{analysis}_nri"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,117 @@
+"""Recorders of the sensitivity analyses of the primary endpoints (Estimands chapter).
+
+Each function takes an :class:`~ldil2.results.ard.Ard` and a result of :mod:`ldil2.stats`,
+records its numbers as ARD rows and returns the result_ids:
+
+- :func:`record_model`: an across-visit model's effect with the participants per arm in it
+  (``gee_logit``, ``gee_logit_nri``, ``mixed_model``), in any population and imputation;
+- :func:`record_pooled`: a multiple-imputation ANCOVA (``mi_ancova``: the pooled difference with
+  its fraction of missing information and the number of imputations; per arm the participants,
+  those imputed and the mean outcome over the imputations);
+- :func:`record_tipping`: a tipping-point analysis (``tipping_point``: the tipping shift and the
+  range of shifts tried).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ldil2 import contract as c
+from ldil2.results.ard import Ard
+from ldil2.stats.imputation import MultipleImputation, TippingPoint
+
+
+def record_model(
+    ard: Ard, endpoint: str, label: str, analysis: str, model: Any, unit: str, **kw: Any
+) -> tuple[str, dict[str, str]]:
+    """The across-visit effect of `model` (estimate, lcl, ucl, p; group ``difference``) and the
+    participants per arm in the model (stat ``N``), under `analysis` (a ``gee_logit`` or
+    ``mixed_model`` id; ``imputation=`` in `kw` selects its ``_nri`` variant).
+
+    Returns
+    -------
+    (effect, participants) : the effect's result_id and arm -> the participants' result_id
+    """
+    kw.setdefault("method", model.description)
+    effect = ard.effect(endpoint, label, analysis, model, unit=unit, **kw)
+    participants = {
+        arm: ard.record(endpoint, label, analysis, {"N": model.n_subjects[arm]}, group=arm, **kw)
+        for arm in c.ARMS
+    }
+    return effect, participants
+
+
+def record_pooled(
+    ard: Ard, endpoint: str, label: str, mi: MultipleImputation, unit: str, **kw: Any
+) -> dict[str, str]:
+    """Every number of a multiple-imputation ANCOVA (analysis ``mi_ancova``, week ``mi.week``).
+
+    Records the pooled difference (group ``difference``: estimate, lcl, ucl, p, df, fmi and
+    ``count`` = the number of imputations) and per arm the participants (``N``), those whose
+    outcome was imputed (``n``) and the mean outcome over every imputation (``mean``).
+
+    Returns
+    -------
+    dict : ``{"difference": id, arm: id}``
+    """
+    kw.setdefault("method", mi.description)
+    pooled = mi.pooled
+    ids = {
+        "difference": ard.record(
+            endpoint,
+            label,
+            "mi_ancova",
+            {
+                "estimate": pooled.estimate,
+                "lcl": pooled.ci_low,
+                "ucl": pooled.ci_high,
+                "p": pooled.p_value,
+                "df": pooled.df,
+                "fmi": pooled.fmi,
+                "count": pooled.m,
+            },
+            week=mi.week,
+            group="difference",
+            unit=unit,
+            **kw,
+        )
+    }
+    for arm in c.ARMS:
+        ids[arm] = ard.record(
+            endpoint,
+            label,
+            "mi_ancova",
+            {"N": mi.n_subjects(arm), "n": mi.n_imputed(arm), "mean": mi.arm_mean(arm)},
+            week=mi.week,
+            group=arm,
+            unit=unit,
+            **kw,
+        )
+    return ids
+
+
+def record_tipping(
+    ard: Ard, endpoint: str, label: str, tp: TippingPoint, week: int, unit: str, **kw: Any
+) -> str:
+    """A tipping-point analysis (analysis ``tipping_point``, group ``ldil2``: the shift is
+    added to the imputed Ld-IL2 outcomes): ``estimate`` = the tipping shift (NaN when no shift
+    of the grid tips the result), ``min`` and ``max`` = the first and last shift of the grid,
+    ``tolerance`` = the precision of the tipping shift."""
+    delta = math.nan if tp.tipping_delta is None else tp.tipping_delta
+    grid = tp.grid["delta"]
+    return ard.record(
+        endpoint,
+        label,
+        "tipping_point",
+        {
+            "estimate": delta,
+            "min": float(grid.iloc[0]),
+            "max": float(grid.iloc[-1]),
+            "tolerance": tp.tolerance,
+        },
+        week=week,
+        group=c.ARM_LDIL2,
+        unit=unit,
+        **kw,
+    )
