@@ -64,9 +64,10 @@ LAB_MEASURES: tuple[str, ...] = (
 )
 
 # immunology.csv: T-cell subsets and serum cytokines
-CD4, TREG_PCT, TREG_COUNT, TH17_PCT = "cd4_per_ul", "treg_pct_cd4", "treg_per_ul", "th17_pct_cd4"
+CD4, TREG_PCT, TREG_PER_UL, TH17_PCT = "cd4_per_ul", "treg_pct_cd4", "treg_per_ul", "th17_pct_cd4"
+TREG_COUNT = TREG_PER_UL  # the same column under its first name; use TREG_PER_UL
 IL21, IL6, IL17A = "il21_pg_ml", "il6_pg_ml", "il17a_pg_ml"
-IMMUNOLOGY_MEASURES: tuple[str, ...] = (CD4, TREG_PCT, TREG_COUNT, TH17_PCT, IL21, IL6, IL17A)
+IMMUNOLOGY_MEASURES: tuple[str, ...] = (CD4, TREG_PCT, TREG_PER_UL, TH17_PCT, IL21, IL6, IL17A)
 
 # keys shared by every table (added by the library helper)
 SUBJECT_ID, ARM, WEEK = "subject_id", "arm", "week"
@@ -87,6 +88,7 @@ CYCLES = len(DOSING_CYCLE_START_WEEKS)  # cycles are numbered 1..CYCLES in expos
 DOSES_PER_CYCLE = 7
 DOSE_INTERVAL_DAYS = 2
 FIRST_DOSE_DAY = 1  # study day of the first dose (adverse_events.csv: onset_day >= 1)
+DAYS_PER_WEEK = 7
 
 
 def dosing_days(doses: Mapping[int, int] | None = None) -> dict[int, list[int]]:
@@ -106,7 +108,7 @@ def dosing_days(doses: Mapping[int, int] | None = None) -> dict[int, list[int]]:
     doses = doses or {}
     return {
         cycle: [
-            FIRST_DOSE_DAY + 7 * week + DOSE_INTERVAL_DAYS * j
+            FIRST_DOSE_DAY + DAYS_PER_WEEK * week + DOSE_INTERVAL_DAYS * j
             for j in range(int(doses.get(cycle, DOSES_PER_CYCLE)))
         ]
         for cycle, week in enumerate(DOSING_CYCLE_START_WEEKS, start=1)
@@ -131,3 +133,8 @@ META_TITLE, META_VERSION, META_DATA_CUT = "title", "version", "data_cut"
 META_PROVENANCE, META_SEED, META_SCENARIO = "provenance", "seed", "scenario"
 IMMUNOLOGY_SCHEDULE, LAB_SCHEDULE = "immunology_weeks", "lab_weeks"  # scheduled sampling weeks
 SIMULATED, TRIAL = "simulated", "trial"  # values of META_PROVENANCE
+
+# the one-row-per-subject frame of the multiple imputation (derive.imputation.mi_frame): the
+# baseline value and the outcome (change at the visit; NaN where missing) (added by the
+# estimands/ledger helper)
+IMPUTATION_BASELINE, IMPUTATION_OUTCOME = "baseline", "outcome"

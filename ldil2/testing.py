@@ -22,7 +22,8 @@ import pandas as pd
 import yaml
 
 from ldil2 import contract as c
-from ldil2.simulate import SCENARIO_COPY, load_scenario, simulate, write_release
+from ldil2.simulate.release import simulate, write_release
+from ldil2.simulate.scenario import SCENARIO_COPY, load_scenario
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 SHIPPED_DATA = REPOSITORY / "data"

@@ -17,7 +17,8 @@ import yaml
 from ldil2 import contract as c
 from ldil2 import testing
 from ldil2.__main__ import main
-from ldil2.data import SCHEMAS, ReleaseError, contract_table, load, validate_command
+from ldil2.data.release import ReleaseError, UndeclaredTableError, load, validate_command
+from ldil2.data.schemas import SCHEMAS, contract_table
 
 
 @pytest.fixture(scope="module")
@@ -68,12 +69,57 @@ def test_small_release_is_valid_and_typed(pristine: Path) -> None:
 
 
 def test_load_tables_reads_only_the_declared_files(release_dir: Path) -> None:
-    testing.set_value(release_dir, c.LABS, 2, "alt_u_l", "-1")  # not read below: not checked
+    testing.set_value(release_dir, c.LABS, 2, c.ALT, "-1")  # not read below: not checked
     release = load(release_dir, tables=[c.ASSESSMENTS])
     assert len(release.assessments) > 0 and len(release.subjects) == 12
-    assert release.labs.empty and list(release.labs.columns) == list(SCHEMAS[c.LABS].columns)
-    assert str(release.labs[c.WEEK].dtype) == "Int64"
     assert release.tables == (c.SUBJECTS, c.ASSESSMENTS)
+    assert set(release.frames) == {c.SUBJECTS, c.ASSESSMENTS}
+
+
+def test_reading_an_undeclared_table_raises_naming_the_file(pristine: Path) -> None:
+    # issue 15: a table not declared under `ldil2: reads:` is an error, never an empty frame
+    release = load(pristine, tables=[c.ASSESSMENTS])
+    with pytest.raises(UndeclaredTableError, match="labs.csv") as caught:
+        _ = release.labs
+    assert "ldil2: reads:" in str(caught.value)
+    assert caught.value.file == c.LABS
+    with pytest.raises(UndeclaredTableError, match="exposure.csv"):
+        release.table(c.EXPOSURE)
+
+
+@pytest.mark.parametrize(
+    ("attribute", "file"),
+    [
+        ("assessments", c.ASSESSMENTS),
+        ("adverse_events", c.ADVERSE_EVENTS),
+        ("labs", c.LABS),
+        ("immunology", c.IMMUNOLOGY),
+        ("exposure", c.EXPOSURE),
+    ],
+)
+def test_every_table_attribute_raises_when_not_read(
+    pristine: Path, attribute: str, file: str
+) -> None:
+    release = load(pristine, tables=[])
+    assert release.tables == (c.SUBJECTS,)
+    with pytest.raises(UndeclaredTableError, match=file.replace(".", r"\.")):
+        getattr(release, attribute)
+
+
+def test_undeclared_table_error_is_a_lookup_error_not_a_release_error() -> None:
+    # a chapter's missing declaration is not a broken release: `validate` must not report it
+    error = UndeclaredTableError(c.IMMUNOLOGY)
+    assert isinstance(error, LookupError) and not isinstance(error, ReleaseError)
+    assert str(error).startswith("immunology.csv ")
+
+
+def test_every_table_read_when_none_is_declared(pristine: Path) -> None:
+    release = load(pristine)
+    assert release.tables == c.RELEASE_TABLES
+    for file in c.RELEASE_TABLES:
+        assert list(release.table(file).columns)[: len(SCHEMAS[file].columns)] == list(
+            SCHEMAS[file].columns
+        )
 
 
 def test_load_rejects_unknown_table_name(pristine: Path) -> None:

@@ -9,8 +9,11 @@ import pandas as pd
 import pytest
 
 from ldil2 import contract as c
-from ldil2 import derive, indices
-from ldil2.response import eular_response
+from ldil2.data import release as data
+from ldil2.derive import analysis as derive
+from ldil2.derive import indices
+from ldil2.derive.populations import impute_nri, select_population
+from ldil2.derive.response import eular_response
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -172,15 +175,15 @@ def test_make_analysis_table_one_row_per_visit(table):
 
 
 def test_select_population(table):
-    assert set(derive.select_population(table, "per_protocol")[c.SUBJECT_ID]) == {"S1", "S2"}
-    assert len(derive.select_population(table, "itt")) == 6
+    assert set(select_population(table, "per_protocol")[c.SUBJECT_ID]) == {"S1", "S2"}
+    assert len(select_population(table, "itt")) == 6
     with pytest.raises(ValueError, match="population"):
-        derive.select_population(table, "completers")
+        select_population(table, "completers")
 
 
 def test_impute_nri_uses_metadata_schedule(table):
     release = _release({c.VISIT_SCHEDULE: [0, 4, 12]})
-    imputed = derive.impute_nri(table, "acr20", release=release)
+    imputed = impute_nri(table, "acr20", release=release)
     assert len(imputed) == 3 * 2  # 3 subjects x weeks 4 and 12
     s3 = imputed[imputed[c.SUBJECT_ID] == "S3"].set_index(c.WEEK)["acr20"]
     assert s3[4]  # observed responder at week 4 (50% better)
@@ -190,14 +193,12 @@ def test_impute_nri_uses_metadata_schedule(table):
 
 
 def test_impute_nri_falls_back_to_observed_weeks(table):
-    imputed = derive.impute_nri(table, "acr20")
+    imputed = impute_nri(table, "acr20")
     assert sorted(imputed[c.WEEK].unique()) == [4, 12]
 
 
 @pytest.mark.skipif(not (DATA / c.SUBJECTS).is_file(), reason="no shipped data/")
 def test_make_analysis_table_on_shipped_data():
-    from ldil2 import data
-
     release = data.load(DATA, tables=[c.SUBJECTS, c.ASSESSMENTS])
     table = derive.make_analysis_table(release)
     assert len(table) == len(release.assessments)

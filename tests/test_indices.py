@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ldil2 import indices as ix
+from ldil2.derive import indices as ix
 
 joints = st.integers(0, 28)
 vas = st.floats(0, 100)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from ldil2 import contract as c
-from ldil2.response import acr_response, eular_response
+from ldil2.derive.response import acr_response, eular_response
 
 BASE = {
     c.TJC68: 10, c.SJC66: 10, c.TJC28: 5, c.SJC28: 5, c.PAIN: 50.0, c.PTGA: 50.0,

@@ -19,10 +19,14 @@ import pytest
 import yaml
 
 from ldil2 import contract as c
-from ldil2 import derive, stats, testing
-from ldil2.data import Release, load
-from ldil2.indices import das28_esr
-from ldil2.simulate import assumptions_table, load_scenario, simulate, simulate_command
+from ldil2 import testing
+from ldil2.data.release import Release, load
+from ldil2.derive.analysis import make_analysis_table
+from ldil2.derive.indices import das28_esr
+from ldil2.derive.populations import select_population
+from ldil2.simulate.release import simulate, simulate_command
+from ldil2.simulate.scenario import assumptions_table, load_scenario
+from ldil2.stats.longitudinal import gee_binary, mixed_change
 
 SCENARIO = testing.SHIPPED_SCENARIO
 
@@ -43,8 +47,8 @@ def shipped() -> Release:
 
 @pytest.fixture(scope="module")
 def per_protocol(shipped: Release) -> pd.DataFrame:
-    table = derive.make_analysis_table(shipped)
-    return derive.select_population(table, "per_protocol")
+    table = make_analysis_table(shipped)
+    return select_population(table, "per_protocol")
 
 
 def test_regeneration_equals_shipped_data_byte_for_byte(tmp_path: Path) -> None:
@@ -117,9 +121,9 @@ def test_acr20_counts_reproduce_the_abstract(per_protocol: pd.DataFrame, week: i
 
 def test_across_time_p_values_within_a_factor_of_two(per_protocol: pd.DataFrame) -> None:
     found = {
-        "acr20": stats.gee_binary(per_protocol, "acr20").p_value,
-        "cdai": stats.mixed_change(per_protocol, "chg_cdai", "base_cdai").p_value,
-        "sdai": stats.mixed_change(per_protocol, "chg_sdai", "base_sdai").p_value,
+        "acr20": gee_binary(per_protocol, "acr20").p_value,
+        "cdai": mixed_change(per_protocol, "chg_cdai", "base_cdai").p_value,
+        "sdai": mixed_change(per_protocol, "chg_sdai", "base_sdai").p_value,
     }
     for endpoint, published in ACROSS_TIME_P.items():
         assert published / 2 <= found[endpoint] <= published * 2, (endpoint, found[endpoint])

@@ -17,8 +17,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ldil2 import contract, data
-from ldil2.derive import make_analysis_table
+from ldil2 import contract
+from ldil2.data import release as data
+from ldil2.derive.analysis import make_analysis_table
 from ldil2.pipeline.config import INTERNAL_PARAMETERS, PARAMETERS_FILE, find_root, read_parameters
 from ldil2.present import theme
 

@@ -227,7 +227,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
                 "CD4+CD25+Foxp3+ regulatory T cells",
                 _in_range(c.TREG_PCT, 0, 100),
             ),
-            c.TREG_COUNT: _lab(c.TREG_COUNT, "cells/µL", "regulatory T cells"),
+            c.TREG_PER_UL: _lab(c.TREG_PER_UL, "cells/µL", "regulatory T cells"),
             c.TH17_PCT: _measure(
                 c.TH17_PCT, "% of CD4+", "Th17 cells", _in_range(c.TH17_PCT, 0, 100)
             ),

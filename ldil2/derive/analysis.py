@@ -158,13 +158,12 @@ def derive_categories(table: pd.DataFrame) -> pd.DataFrame:
         category = _CATEGORY_FUNCTIONS[index](table[index])
         added[category_col(index)] = category
         added[remission_col(index)] = _flag(category == REMISSION, category.isna())
-        added[lda_col(index)] = _flag(
-            category.isin(LOW_ACTIVITY_OR_REMISSION), category.isna()
-        )
+        added[lda_col(index)] = _flag(category.isin(LOW_ACTIVITY_OR_REMISSION), category.isna())
     return table.assign(**added)
 
 
 def _flag(values: pd.Series, missing: pd.Series) -> pd.Series:
+    """`values` as a nullable boolean, NA where `missing`."""
     flags = values.astype("boolean")
     flags[missing.to_numpy()] = pd.NA
     return flags
@@ -199,6 +198,7 @@ def derive_change(table: pd.DataFrame, columns: Iterable[str] | None = None) -> 
 
 
 def _at_baseline(table: pd.DataFrame) -> np.ndarray:
+    """Mask of the rows at the baseline visit."""
     return (table[c.WEEK] == c.BASELINE_WEEK).to_numpy()
 
 

@@ -79,7 +79,9 @@ def template(*inputs: Any) -> Any:
 
 
 def wrap(values: np.ndarray, like: Any, name: str | None = None) -> Any:
-    """Return float `values` in the shape of `like` (see `template`)."""
+    """Return float `values` in the shape of `like` (see `template`); a Series is named `name`
+    (unnamed by default: the column names of the analysis table are
+    :mod:`ldil2.derive.analysis`'s)."""
     if isinstance(like, pd.Series):
         return pd.Series(values, index=like.index, name=name, dtype=float)
     if like is None:
@@ -127,7 +129,7 @@ def das28_esr(tjc28: Any, sjc28: Any, esr_mm_h: Any, ptga_mm: Any) -> Any:
         ptga_mm=(ptga_mm, _VAS),
     )  # fmt: skip
     score = 0.56 * np.sqrt(t) + 0.28 * np.sqrt(s) + 0.70 * np.log(esr) + 0.014 * ptga
-    return wrap(score, like, "das28_esr")
+    return wrap(score, like)
 
 
 def das28_crp(tjc28: Any, sjc28: Any, crp_mg_l: Any, ptga_mm: Any) -> Any:
@@ -160,7 +162,7 @@ def das28_crp(tjc28: Any, sjc28: Any, crp_mg_l: Any, ptga_mm: Any) -> Any:
         ptga_mm=(ptga_mm, _VAS),
     )  # fmt: skip
     score = 0.56 * np.sqrt(t) + 0.28 * np.sqrt(s) + 0.36 * np.log(crp + 1) + 0.014 * ptga + 0.96
-    return wrap(score, like, "das28_crp")
+    return wrap(score, like)
 
 
 def cdai(tjc28: Any, sjc28: Any, ptga_mm: Any, phga_mm: Any) -> Any:
@@ -191,7 +193,7 @@ def cdai(tjc28: Any, sjc28: Any, ptga_mm: Any, phga_mm: Any) -> Any:
         tjc28=(tjc28, _JOINTS28), sjc28=(sjc28, _JOINTS28), ptga_mm=(ptga_mm, _VAS),
         phga_mm=(phga_mm, _VAS),
     )  # fmt: skip
-    return wrap(t + s + ptga / 10 + phga / 10, like, "cdai")
+    return wrap(t + s + ptga / 10 + phga / 10, like)
 
 
 def sdai(tjc28: Any, sjc28: Any, ptga_mm: Any, phga_mm: Any, crp_mg_l: Any) -> Any:
@@ -223,7 +225,7 @@ def sdai(tjc28: Any, sjc28: Any, ptga_mm: Any, phga_mm: Any, crp_mg_l: Any) -> A
         tjc28=(tjc28, _JOINTS28), sjc28=(sjc28, _JOINTS28), ptga_mm=(ptga_mm, _VAS),
         phga_mm=(phga_mm, _VAS), crp_mg_l=(crp_mg_l, _CRP),
     )  # fmt: skip
-    return wrap(t + s + ptga / 10 + phga / 10 + crp / 10, like, "sdai")
+    return wrap(t + s + ptga / 10 + phga / 10 + crp / 10, like)
 
 
 def categorize(score: Any, cuts: tuple[float, float, float], strict_remission: bool) -> Any:
@@ -278,8 +280,9 @@ def sdai_category(score: Any) -> Any:
     return categorize(score, SDAI_CUTS, strict_remission=False)
 
 
-def wrap_bool(flags: np.ndarray, missing: np.ndarray, like: Any, name: str) -> Any:
-    """Return boolean `flags` with `missing` set to pd.NA, in the shape of `like`.
+def wrap_bool(flags: np.ndarray, missing: np.ndarray, like: Any, name: str | None = None) -> Any:
+    """Return boolean `flags` with `missing` set to pd.NA, in the shape of `like` (a Series
+    named `name`: the column names of the analysis table are :mod:`ldil2.derive.analysis`'s).
 
     Series -> nullable "boolean" Series; array -> object ndarray of True/False/pd.NA;
     scalar -> bool or pd.NA.
@@ -329,4 +332,4 @@ def boolean_remission(
     )  # fmt: skip
     missing = np.isnan(t) | np.isnan(s) | np.isnan(crp) | np.isnan(ptga)
     flags = (t <= 1) & (s <= 1) & (crp / 10 <= 1) & (ptga / 10 <= ptga_limit_cm[version])
-    return wrap_bool(flags, missing, like, f"boolean_remission_{version}")
+    return wrap_bool(flags, missing, like)

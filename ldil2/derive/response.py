@@ -100,7 +100,7 @@ def acr_response(
     counts_missing = (
         baseline[tender].isna() | visit[tender].isna() | baseline[swollen].isna()
     ) | visit[swollen].isna()
-    result = pd.Series(response, dtype="boolean", name=f"acr{level}")
+    result = pd.Series(response, dtype="boolean")
     result[counts_missing.to_numpy()] = pd.NA
     return result
 
@@ -146,7 +146,7 @@ def eular_response(das28_baseline: Any, das28_visit: Any) -> Any:
     labels[np.isnan(base) | np.isnan(now)] = None
     if isinstance(like, pd.Series):
         dtype = pd.CategoricalDtype(EULAR_CATEGORIES, ordered=True)
-        return pd.Series(labels, index=like.index, dtype=dtype, name="eular")
+        return pd.Series(labels, index=like.index, dtype=dtype)
     if like is None:
         value = labels.reshape(-1)[0]
         return np.nan if value is None else str(value)

@@ -15,8 +15,12 @@ import statsmodels.api as sm
 from scipy import stats as sps
 
 from ldil2 import contract as c
+from ldil2.derive.analysis import ACR20, CDAI, base_col, chg_col
 from ldil2.derive.populations import subjects_per_arm
 from ldil2.stats.proportions import Z95
+
+CHG_CDAI, BASE_CDAI = chg_col(CDAI), base_col(CDAI)
+"""The default outcome and baseline covariate of the models of a change: CDAI."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,7 @@ def _fit_gee(y: pd.Series, x: pd.DataFrame, groups: pd.Series) -> Any:
 
 
 def gee_binary(
-    table: pd.DataFrame, outcome: str = "acr20", weeks: tuple[int, ...] | None = None
+    table: pd.DataFrame, outcome: str = ACR20, weeks: tuple[int, ...] | None = None
 ) -> LongitudinalResult:
     """Binary response across visits: logistic GEE, exchangeable correlation, robust SE.
 
@@ -264,8 +268,8 @@ def _gee_visit(fit: Any, names: list[str], weeks: tuple[int, ...], week: int) ->
 
 def mixed_change(
     table: pd.DataFrame,
-    outcome: str = "chg_cdai",
-    baseline: str = "base_cdai",
+    outcome: str = CHG_CDAI,
+    baseline: str = BASE_CDAI,
     weeks: tuple[int, ...] | None = None,
 ) -> LongitudinalResult:
     """Change from baseline across visits: linear mixed model with a random intercept (REML).

@@ -11,7 +11,7 @@ from scipy import stats as sps
 
 from ldil2 import contract as c
 from ldil2.derive.populations import subjects_per_arm
-from ldil2.stats.longitudinal import design, longitudinal_frame
+from ldil2.stats.longitudinal import BASE_CDAI, CHG_CDAI, design, longitudinal_frame
 
 
 def mean_by_visit(table: pd.DataFrame, column: str, include_baseline: bool = False) -> pd.DataFrame:
@@ -40,8 +40,9 @@ def mean_by_visit(table: pd.DataFrame, column: str, include_baseline: bool = Fal
 
 @dataclass(frozen=True)
 class AncovaResult:
-    """Baseline-adjusted difference in mean change (Ld-IL2 minus placebo) at one visit; texts at
-    one decimal."""
+    """Baseline-adjusted difference in mean change (Ld-IL2 minus placebo) at one visit: the arm
+    coefficient of the ANCOVA (:func:`ancova`), its 95% t-interval and two-sided t-test p, the
+    subjects per arm in the fit and the method in plain language (`description`)."""
 
     estimate: float
     ci_low: float
@@ -53,7 +54,10 @@ class AncovaResult:
 
 
 def ancova(
-    table: pd.DataFrame, outcome: str = "chg_cdai", baseline: str = "base_cdai", week: int = 24
+    table: pd.DataFrame,
+    outcome: str = CHG_CDAI,
+    baseline: str = BASE_CDAI,
+    week: int = c.LAST_WEEK,
 ) -> AncovaResult:
     """ANCOVA of change from baseline at one visit: OLS `outcome ~ arm + baseline`.
 

@@ -21,6 +21,7 @@ Z95 = float(sps.norm.ppf(0.975))
 
 
 def _check_counts(count: int, total: int, name: str = "count") -> None:
+    """Raise ValueError naming `name` unless 0 <= count <= total and total >= 1."""
     if total < 1:
         raise ValueError(f"total: {total} violates > 0")
     if not 0 <= count <= total:
@@ -219,15 +220,15 @@ def response_by_arm(
     table: Any,
     endpoint: str,
     week: int,
-    population: str = "per_protocol",
+    population: str = c.PER_PROTOCOL,
     imputation: str = "none",
 ) -> BinaryComparison:
     """Compare a binary endpoint between arms at one visit.
 
     Parameters
     ----------
-    table : the analysis table (ldil2.derive.make_analysis_table) or a Release (the table is
-        then derived with the default ACR joint set)
+    table : the analysis table (ldil2.derive.analysis.make_analysis_table) or a Release (the
+        table is then derived with the default ACR joint set)
     endpoint : a nullable boolean column, e.g. "acr20"
     week : the visit
     population : one of contract.POPULATIONS
