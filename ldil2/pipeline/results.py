@@ -73,20 +73,31 @@ def results_values(notebooks: dict[str, nbformat.NotebookNode]) -> dict[str, Sca
 
 
 def ard_rows(nb: nbformat.NotebookNode, source: str = "notebook") -> list[Row]:
-    """The ARD rows one executed notebook recorded (every reserved glue), in a fixed order.
+    """The ARD rows one executed notebook recorded (every reserved glue), once each, in a fixed
+    order. Cells of one chapter may record the same statistic (e.g. the participants per arm
+    of several captions); it is kept once.
 
     Raises
     ------
-    ValueError : a reserved glue that is not ARD JSON (names `source` and the glue)
+    ValueError : a reserved glue that is not ARD JSON, or one statistic recorded with two
+        values (names `source`, the result_id and the stat)
     """
-    rows: list[Row] = []
+    rows: dict[tuple[str, str, str], Row] = {}
     for glue_name, text in glued_values(nb).items():
-        if ard_format.is_ard_glue(glue_name):
-            payload = glued_scalar(text)
-            if not isinstance(payload, str):
-                raise ValueError(f"{source}: glue {glue_name} is not ARD JSON text")
-            rows += ard_format.from_json(payload, f"{source}: glue {glue_name}")
-    return ard_format.sort_rows(rows)
+        if not ard_format.is_ard_glue(glue_name):
+            continue
+        payload = glued_scalar(text)
+        if not isinstance(payload, str):
+            raise ValueError(f"{source}: glue {glue_name} is not ARD JSON text")
+        for row in ard_format.from_json(payload, f"{source}: glue {glue_name}"):
+            key = (row.chapter, *row.key)
+            old = rows.setdefault(key, row)
+            if old.record() != row.record():
+                raise ValueError(
+                    f"{source}: ARD {row.result_id} {row.stat} recorded as {old.value!r} "
+                    f"and {row.value!r}"
+                )
+    return ard_format.sort_rows(rows.values())
 
 
 def book_rows(notebooks: dict[str, nbformat.NotebookNode]) -> dict[str, list[Row]]:
