@@ -3,8 +3,6 @@
 Each function takes an :class:`~ldil2.results.ard.Ard` and a result of :mod:`ldil2.stats`,
 records its numbers as ARD rows and returns the result_ids:
 
-- :func:`record_model`: an across-visit model's effect with the participants per arm in it
-  (``gee_logit``, ``gee_logit_nri``, ``mixed_model``), in any population and imputation;
 - :func:`record_pooled`: a multiple-imputation ANCOVA (``mi_ancova``: the pooled difference with
   its fraction of missing information and the number of imputations; per arm the participants,
   those imputed and the mean outcome over the imputations);
@@ -20,26 +18,6 @@ from typing import Any
 from ldil2 import contract as c
 from ldil2.results.ard import Ard
 from ldil2.stats.imputation import MultipleImputation, TippingPoint
-
-
-def record_model(
-    ard: Ard, endpoint: str, label: str, analysis: str, model: Any, unit: str, **kw: Any
-) -> tuple[str, dict[str, str]]:
-    """The across-visit effect of `model` (estimate, lcl, ucl, p; group ``difference``) and the
-    participants per arm in the model (stat ``N``), under `analysis` (a ``gee_logit`` or
-    ``mixed_model`` id; ``imputation=`` in `kw` selects its ``_nri`` variant).
-
-    Returns
-    -------
-    (effect, participants) : the effect's result_id and arm -> the participants' result_id
-    """
-    kw.setdefault("method", model.description)
-    effect = ard.effect(endpoint, label, analysis, model, unit=unit, **kw)
-    participants = {
-        arm: ard.record(endpoint, label, analysis, {"N": model.n_subjects[arm]}, group=arm, **kw)
-        for arm in c.ARMS
-    }
-    return effect, participants
 
 
 def record_pooled(
