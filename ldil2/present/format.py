@@ -79,3 +79,26 @@ def difference_of(ard: Ard, rid: str) -> str:
     points)."""
     r = ard.result(rid)
     return f"{r['estimate']:.1f} percentage points (95% CI {r['lcl']:.1f} to {r['ucl']:.1f})"
+
+
+# ---------------------------------------------------------------------------------------------
+# safety and biomarkers (helper C)
+# ---------------------------------------------------------------------------------------------
+
+
+def format_n_percent(count: int, total: int) -> str:
+    """'17 (73.9%)': a count and its percentage of `total`; '0 (NA)' when the total is 0."""
+    share = f"{100 * count / total:.1f}%" if total else "NA"
+    return f"{count} ({share})"
+
+
+def n_percent_of(ard: Ard, rid: str) -> str:
+    """'17 (73.9%)' from the n and N of result `rid` (:func:`format_n_percent`)."""
+    return format_n_percent(int(ard.get(rid, "n")), int(ard.get(rid, "N")))
+
+
+def ci_clause(low: float, high: float, digits: int = 2, p: float | None = None) -> str:
+    """'95% CI 0.03 to 1.76', with '; P = 0.154' (:func:`format_p`) when `p` is given: the
+    inside of the parentheses after an estimate named in words ('OR 0.22 per SD (...)')."""
+    text = f"95% CI {low:.{digits}f} to {high:.{digits}f}"
+    return text if p is None else f"{text}; {format_p(p)}"

@@ -216,6 +216,27 @@ ANALYSES: dict[str, Analysis] = {
         "expected if onset had nothing to do with dosing.",
         "",
     ),
+    "logistic_per_sd_nri": Analysis(
+        "Logistic regression of response on the standardised baseline marker (odds ratio per "
+        "standard deviation, Wald 95% confidence interval and P value), after non-responder "
+        "imputation (a participant without a response counts as a non-responder).",
+        "Hosmer & Lemeshow, Applied Logistic Regression, 2000.",
+    ),
+    "logistic_interaction_nri": Analysis(
+        "Logistic regression with an arm-by-marker interaction (ratio of odds ratios), after "
+        "non-responder imputation (a participant without a response counts as a non-responder).",
+        "Hosmer & Lemeshow, Applied Logistic Regression, 2000.",
+    ),
+    "roc_delong_nri": Analysis(
+        "Area under the ROC curve with the DeLong 95% confidence interval, after non-responder "
+        "imputation (a participant without a response counts as a non-responder).",
+        "DeLong et al., Biometrics 1988;44:837-845.",
+    ),
+    "detectable_or_nri": Analysis(
+        "Smallest odds ratio per SD detectable with 80% power at two-sided 5% (Hsieh), for the "
+        "sample after non-responder imputation.",
+        "Hsieh et al., Stat Med 1998;17:1623-1634.",
+    ),
 }
 """Every analysis id of the ARD with its method and reference."""
 

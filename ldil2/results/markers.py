@@ -15,14 +15,21 @@ import pandas as pd
 
 from ldil2 import contract as c
 from ldil2.derive.analysis import chg_col
-from ldil2.derive.markers import RESPONSE
 from ldil2.results.ard import Ard
 from ldil2.stats.markers import MarkerAssociation, MarkerInteraction, RocResult
 
 ODDS_RATIO = "odds ratio per SD"
+NRI_RULE = "Non-responder imputation: a participant without a response counts as a non-responder."
 
 
-def record_means(ard: Ard, course: pd.DataFrame, marker: str, label: str) -> dict[tuple[str, int], str]:
+def _method(sentence: str, imputation: str) -> str:
+    """The row's method sentence, with the missing-response rule under ``nri``."""
+    return f"{sentence} {NRI_RULE}" if imputation == "nri" else sentence
+
+
+def record_means(
+    ard: Ard, course: pd.DataFrame, marker: str, label: str
+) -> dict[tuple[str, int], str]:
     """Record the means by arm and visit of :func:`ldil2.stats.means.mean_by_visit` (analysis
     ``mean_t``: n, mean, sd, lcl, ucl).
 
@@ -86,7 +93,9 @@ def record_change(
     return rows
 
 
-def record_association(ard: Ard, result: MarkerAssociation, label: str, week: int) -> str:
+def record_association(
+    ard: Ard, result: MarkerAssociation, label: str, week: int, imputation: str = "none"
+) -> str:
     """Record a :class:`ldil2.stats.markers.MarkerAssociation` (analysis ``logistic_per_sd``:
     estimate, lcl, ucl, p; N analysed, n responders, sd of the marker)."""
     return ard.record(
@@ -105,11 +114,14 @@ def record_association(ard: Ard, result: MarkerAssociation, label: str, week: in
         week=week,
         group=result.arm,
         unit=ODDS_RATIO,
-        method=f"{result.description}.",
+        method=_method(f"{result.description}.", imputation),
+        imputation=imputation,
     )
 
 
-def record_interaction(ard: Ard, result: MarkerInteraction, label: str, week: int) -> str:
+def record_interaction(
+    ard: Ard, result: MarkerInteraction, label: str, week: int, imputation: str = "none"
+) -> str:
     """Record a :class:`ldil2.stats.markers.MarkerInteraction` (analysis
     ``logistic_interaction``, group ``difference``: estimate = ratio of the per-SD odds ratios,
     lcl, ucl, p; N analysed, n responders)."""
@@ -128,11 +140,12 @@ def record_interaction(ard: Ard, result: MarkerInteraction, label: str, week: in
         week=week,
         group="difference",
         unit="ratio of odds ratios",
-        method=f"{result.description}.",
+        method=_method(f"{result.description}.", imputation),
+        imputation=imputation,
     )
 
 
-def record_roc(ard: Ard, result: RocResult, label: str, week: int) -> str:
+def record_roc(ard: Ard, result: RocResult, label: str, week: int, imputation: str = "none") -> str:
     """Record a :class:`ldil2.stats.markers.RocResult` (analysis ``roc_delong``: estimate =
     AUC, lcl, ucl; n responders of N analysed)."""
     return ard.record(
@@ -149,40 +162,50 @@ def record_roc(ard: Ard, result: RocResult, label: str, week: int) -> str:
         week=week,
         group=result.arm,
         unit="AUC",
-        method=f"{result.description}; {result.direction} values taken to predict response.",
+        method=_method(
+            f"{result.description}; {result.direction} values taken to predict response.",
+            imputation,
+        ),
+        imputation=imputation,
     )
 
 
-def record_sample(ard: Ard, frame: pd.DataFrame, label: str, week: int) -> dict[str, dict[str, str]]:
-    """Record the participants of a marker-response frame
-    (:func:`ldil2.derive.markers.make_marker_response_frame`) per arm: responders
-    (``marker_sample_responders``) and non-responders (``marker_sample_non_responders``), n of N
-    participants (analysis ``count``).
+def record_sample(
+    ard: Ard, sample: pd.DataFrame, label: str, week: int
+) -> dict[str, dict[str, str]]:
+    """Record :func:`ldil2.stats.markers.summarise_marker_sample` per arm: responders
+    (endpoint ``marker_sample_responders``) and non-responders (``marker_sample_non_responders``),
+    n of N participants (analysis ``count``).
 
     Returns
     -------
     dict : arm -> {"responders": id, "non_responders": id}
     """
     ids: dict[str, dict[str, str]] = {}
-    for arm in c.ARMS:
-        response = frame.loc[frame[c.ARM] == arm, RESPONSE].astype(bool)
-        n, responders = len(response), int(response.sum())
-        ids[arm] = {
+    for _, line in sample.iterrows():
+        ids[line[c.ARM]] = {
             kind: ard.record(
                 f"marker_sample_{kind}",
                 f"{label}: {kind.replace('_', '-')}",
                 "count",
-                {"n": count, "N": n},
+                {"n": line[kind], "N": line["n"]},
                 week=week,
-                group=arm,
+                group=line[c.ARM],
             )
-            for kind, count in (("responders", responders), ("non_responders", n - responders))
+            for kind in ("responders", "non_responders")
         }
     return ids
 
 
 def record_detectable_or(
-    ard: Ard, odds_ratio: float, n: int, responders: int, power: float, label: str, week: int
+    ard: Ard,
+    odds_ratio: float,
+    n: int,
+    responders: int,
+    power: float,
+    label: str,
+    week: int,
+    imputation: str = "none",
 ) -> str:
     """Record the smallest detectable odds ratio per SD (:func:`ldil2.stats.markers.
     detectable_odds_ratio`; analysis ``detectable_or``: estimate, n responders of N)."""
@@ -194,9 +217,11 @@ def record_detectable_or(
         week=week,
         group=c.ARM_LDIL2,
         unit=ODDS_RATIO,
-        method=(
+        method=_method(
             f"Smallest odds ratio per SD of a normal baseline marker that a two-sided 5% Wald "
             f"test detects with {100 * power:.0f}% power, given the participants and the "
-            "response rate (Hsieh, Bloch and Larsen, Stat Med 1998;17:1623-34, formula 1)."
+            "response rate (Hsieh, Bloch and Larsen, Stat Med 1998;17:1623-34, formula 1).",
+            imputation,
         ),
+        imputation=imputation,
     )

@@ -25,7 +25,7 @@ AE_ANY = "ae_any"
 
 
 def _cycle_key(cycle: str) -> tuple[str, str]:
-    """(endpoint suffix, reader words) of a cycle of :func:`ldil2.stats.safety.summarise_exposure`."""
+    """(endpoint suffix, reader words) of a cycle of ldil2.stats.safety.summarise_exposure."""
     if cycle == ALL_CYCLES:
         return "all_cycles", "over all cycles"
     return f"cycle{cycle}", f"in cycle {cycle}"
@@ -169,7 +169,9 @@ def record_ae_terms(
                 k += 1
                 endpoint = f"{base}_{k}"
         used.add(endpoint)
-        rows.append({"level": level, "label": label} | _incidence(ard, endpoint, label, line, population))
+        rows.append(
+            {"level": level, "label": label} | _incidence(ard, endpoint, label, line, population)
+        )
     return rows
 
 
