@@ -13,6 +13,7 @@ from ldil2.derive.analysis import (
     BOOLEAN_REMISSION_VERSIONS,
     EULAR_ANY,
     EULAR_GOOD,
+    EULAR_LEVELS,
     HAQ_MCID,
     HAQ_MCID_COLUMN,
     INDICES,
@@ -54,6 +55,15 @@ ENDPOINT_LABELS: dict[str, str] = {
 }
 """Display name of every endpoint column the efficacy chapters report (binary responses, the
 indices and their changes from baseline)."""
+
+EULAR_CATEGORY_LABELS: dict[str, str] = dict(
+    zip(
+        EULAR_LEVELS,
+        (ENDPOINT_LABELS[EULAR_GOOD], "EULAR moderate response", "No EULAR response"),
+        strict=True,
+    )
+)
+"""Reader label of each EULAR category (good, moderate, none: :data:`EULAR_LEVELS` order)."""
 
 CHANGE_UNITS: dict[str, tuple[str, int]] = {
     CDAI: ("index points", 1),

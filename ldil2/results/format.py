@@ -144,7 +144,7 @@ ANALYSES: dict[str, Analysis] = {
         "Ratitch et al., Pharm Stat 2013;12:337-347.",
     ),
     "logistic_per_sd": Analysis(
-        "Logistic regression of week-24 response on the standardised marker change (odds ratio "
+        "Logistic regression of week-24 response on the standardised baseline marker (odds ratio "
         "per standard deviation, Wald 95% confidence interval and P value).",
         "Hosmer & Lemeshow, Applied Logistic Regression, 2000.",
     ),
