@@ -193,7 +193,9 @@ def run_build_env(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.Comp
 def staged_glue(out: Path) -> dict[str, dict[str, str]]:
     """Glued values of every staged (executed) notebook of an edition."""
     return {
-        p.relative_to(out / "stage").as_posix(): results.glued_values(nbformat.read(p, as_version=4))
+        p.relative_to(out / "stage").as_posix(): results.glued_values(
+            nbformat.read(p, as_version=4)
+        )
         for p in sorted((out / "stage").rglob("*.ipynb"))
     }
 

@@ -126,7 +126,5 @@ def main(argv: list[str] | None = None) -> int:
     return earlier_release_command(args.work, args.releases, args.jobs)
 
 
-
-
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,7 +1,8 @@
 """Release snapshots: the results of a built edition, as numbers (ARD rows) and as texts.
 
 A snapshot is ``releases/<version>.json`` (format :data:`SNAPSHOT_FORMAT`): every ARD row the
-edition recorded (:mod:`ldil2.results.format`: one statistic a row, values as numbers) and every
+edition recorded (:mod:`ldil2.results.format`: one statistic a row, values as numbers; one row a
+line, as a list in the order of ``columns``, so that two snapshots diff line by line) and every
 scalar value it glued into its pages, by ``<chapter>:<glue name>`` (the texts a reader saw),
 written as deterministic JSON (sorted keys, no dates). ``python -m ldil2 release`` writes it from
 the build's results file (:func:`ldil2.pipeline.results.write_results`). The "What changed"
@@ -58,10 +59,15 @@ def write_snapshot(
         "version": version,
         "edition": edition or {},
         "columns": list(ard_format.COLUMNS),
-        "rows": [row.record() for row in ard_format.sort_rows(rows)],
         "values": values,
     }
-    path.write_text(json.dumps(document, sort_keys=True, indent=1, ensure_ascii=False) + "\n")
+    head = json.dumps(document, sort_keys=True, indent=1, ensure_ascii=False)
+    lines = [
+        json.dumps(list(row.record().values()), ensure_ascii=False)
+        for row in ard_format.sort_rows(rows)
+    ]
+    listed = "[\n  " + ",\n  ".join(lines) + "\n ]" if lines else "[]"
+    path.write_text(head[:-2] + f',\n "rows": {listed}\n}}\n', encoding="utf-8")
     return path
 
 
@@ -89,7 +95,10 @@ def read_snapshot(path: Path) -> dict:
     for field in ("rows", "values"):
         if field not in document:
             raise SnapshotError(f"{path}: not a release snapshot, field {field!r} is missing")
-    document["rows"] = [Row.from_record(record) for record in document["rows"]]
+    columns = document.get("columns", list(ard_format.COLUMNS))
+    document["rows"] = [
+        Row.from_record(dict(zip(columns, r, strict=True))) for r in document["rows"]
+    ]
     return document
 
 

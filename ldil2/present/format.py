@@ -82,7 +82,7 @@ def difference_of(ard: Ard, rid: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# safety and biomarkers (helper C)
+# counts with percentages, interval clauses (safety and biomarkers)
 # ---------------------------------------------------------------------------------------------
 
 

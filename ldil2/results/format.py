@@ -71,7 +71,7 @@ STATS: dict[str, str] = {
     "count": "a count that is not of participants (events, visits, imputations, days)",
     "tolerance": "the tolerance of a comparison",
     "reproduced": "1 when a published number is reproduced, 0 when not",
-    # participants, methods, data contract (helper B1)
+    # participants, methods, data contract
     "missing": "count of missing values (participants or visits without a value)",
 }
 """The statistics an ARD row may hold."""
@@ -144,7 +144,7 @@ ANALYSES: dict[str, Analysis] = {
         "Ratitch et al., Pharm Stat 2013;12:337-347.",
     ),
     "logistic_per_sd": Analysis(
-        "Logistic regression of week-24 response on the standardised baseline marker (odds ratio "
+        "Logistic regression of response on the standardised baseline marker (odds ratio "
         "per standard deviation, Wald 95% confidence interval and P value).",
         "Hosmer & Lemeshow, Applied Logistic Regression, 2000.",
     ),
@@ -176,7 +176,7 @@ ANALYSES: dict[str, Analysis] = {
         "Comparison of a number of the published record with the value this book computes.", ""
     ),
     "edition": Analysis("A fact of the edition (participants, visits, imputations).", ""),
-    # participants, methods, data contract (helper B1)
+    # participants, methods, data contract
     "mean_sd": Analysis(
         "Mean and standard deviation of the observed values; the number missing is counted.",
         "",
@@ -196,19 +196,13 @@ ANALYSES: dict[str, Analysis] = {
     "what_changed": Analysis(
         "Statistics of this build compared with the snapshot of the previous data release.", ""
     ),
-    # primary and secondary endpoints (helper B2)
+    # primary and secondary endpoints
     "published": Analysis(
         "A number of the published record (published.csv: the trial report's abstract or the "
         "trial registry), as printed there; not computed by this book.",
         "Signal Transduct Target Ther 2022;7:67; ClinicalTrials.gov NCT02467504.",
     ),
-    "gee_risk_difference_nri": Analysis(
-        "Model-based risk difference at one visit from the logistic GEE with arm-by-visit "
-        "interaction, with a delta-method 95% confidence interval, after non-responder "
-        "imputation (a participant without a value counts as a non-responder).",
-        "Liang & Zeger, Biometrika 1986;73:13-22.",
-    ),
-    # safety and biomarkers (helper C)
+    # safety
     "ae_onset_dosing": Analysis(
         "Adverse events (events, not participants) whose onset fell on a day of a two-week "
         "dosing period (7 doses every other day from the cycle's first injection day), out of "
@@ -216,31 +210,21 @@ ANALYSES: dict[str, Analysis] = {
         "expected if onset had nothing to do with dosing.",
         "",
     ),
-    "logistic_per_sd_nri": Analysis(
-        "Logistic regression of response on the standardised baseline marker (odds ratio per "
-        "standard deviation, Wald 95% confidence interval and P value), after non-responder "
-        "imputation (a participant without a response counts as a non-responder).",
-        "Hosmer & Lemeshow, Applied Logistic Regression, 2000.",
-    ),
-    "logistic_interaction_nri": Analysis(
-        "Logistic regression with an arm-by-marker interaction (ratio of odds ratios), after "
-        "non-responder imputation (a participant without a response counts as a non-responder).",
-        "Hosmer & Lemeshow, Applied Logistic Regression, 2000.",
-    ),
-    "roc_delong_nri": Analysis(
-        "Area under the ROC curve with the DeLong 95% confidence interval, after non-responder "
-        "imputation (a participant without a response counts as a non-responder).",
-        "DeLong et al., Biometrics 1988;44:837-845.",
-    ),
-    "detectable_or_nri": Analysis(
-        "Smallest odds ratio per SD detectable with 80% power at two-sided 5% (Hsieh), for the "
-        "sample after non-responder imputation.",
-        "Hsieh et al., Stat Med 1998;17:1623-1634.",
-    ),
 }
 """Every analysis id of the ARD with its method and reference."""
 
-IMPUTED = ("proportion_wilson", "difference_newcombe", "or_woolf", "fisher", "gee_logit")
+IMPUTED = (
+    "proportion_wilson",
+    "difference_newcombe",
+    "or_woolf",
+    "fisher",
+    "gee_logit",
+    "gee_risk_difference",
+    "logistic_per_sd",
+    "logistic_interaction",
+    "roc_delong",
+    "detectable_or",
+)
 """Analyses that also run on non-responder-imputed data, as ``<id>_nri``."""
 for _analysis in IMPUTED:
     ANALYSES[f"{_analysis}_nri"] = Analysis(
