@@ -1,8 +1,13 @@
-"""Shared fixtures: the book built once per session, and one chapter run through papermill."""
+"""Shared fixtures and helpers: the book built once per session, a small release with missing
+visits, one chapter run through papermill, the root of a tiny book, and checks of an executed
+notebook (errors, glued figures and tables) and of a figure's output (deterministic)."""
 
 from __future__ import annotations
 
+import datetime
+import io
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -10,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from ldil2.pipeline.execute import THREAD_ENV, ExecutedChapter, run_chapter
 
@@ -29,6 +35,21 @@ def run_build(*args: str, cwd: Path = ROOT, timeout: float = 900) -> subprocess.
         timeout=timeout,
         check=False,
     )
+
+
+def tiny_book_root(root: Path, documents: list[str]) -> Path:
+    """A book root at ``root`` for a tiny book: the shipped data release copied to ``data/``, the
+    real _config.yml, parameters.yml, requirements.txt and _static/, an empty ``chapters/`` and a
+    _toc.yml of ``index`` and ``documents`` (e.g. ``chapters/alpha``); the caller writes
+    ``index.md`` and the documents. Returns ``root``."""
+    (root / "chapters").mkdir(parents=True)
+    shutil.copytree(ROOT / "data", root / "data")
+    shutil.copytree(ROOT / "_static", root / "_static")
+    for name in ("_config.yml", "parameters.yml", "requirements.txt"):
+        shutil.copy(ROOT / name, root / name)
+    toc = {"format": "jb-book", "root": "index", "chapters": [{"file": d} for d in documents]}
+    (root / "_toc.yml").write_text(yaml.safe_dump(toc), encoding="utf-8")
+    return root
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +72,66 @@ def itt_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if result.returncode != 0:
         pytest.fail(f"the ITT edition does not build:\n{result.stdout}\n{result.stderr}")
     return out
+
+
+@pytest.fixture(scope="session")
+def small_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of a small release (:func:`ldil2.testing.small_release`): six participants per
+    arm, one withdrawn per arm, about one visit in ten missed. Shared by the session: read it,
+    never change it."""
+    from ldil2 import contract as c
+    from ldil2 import testing
+    from ldil2.data.release import load
+
+    path = testing.small_release(tmp_path_factory.mktemp("small"))
+    release = load(path)
+    # the release really has what the chapters must cope with
+    assert (~release.subjects[c.COMPLETED]).groupby(release.subjects[c.ARM]).sum().min() >= 1
+    scheduled = len(release.metadata[c.VISIT_SCHEDULE])
+    assert release.assessments.groupby(c.SUBJECT_ID).size().lt(scheduled).sum() > 0
+    return path
+
+
+def notebook_errors(notebook) -> list[str]:
+    """Error outputs and standard-error streams of an executed notebook."""
+    found = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error" or output.get("name") == "stderr":
+                found.append(str(output)[:300])
+    return found
+
+
+def assert_glued_outputs_well_formed(notebook) -> None:
+    """Every glued figure of an executed notebook is an image, every glued table an HTML table
+    with caption and footnote."""
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name", "")
+            data = output.get("data", {})
+            if name.endswith("_fig"):
+                assert any(k.endswith("image/png") for k in data), name
+            if name.endswith("_table"):
+                page = next(v for k, v in data.items() if k.endswith("text/html"))
+                assert "<caption>" in page and "<tfoot>" in page, name
+
+
+def assert_figure_output_deterministic(draw: Callable[[], Any], fmt: str) -> None:
+    """``draw()`` (a new matplotlib figure each call) saved twice as ``fmt`` gives the same bytes;
+    an SVG is dated ``SOURCE_DATE_EPOCH`` (set by ``ldil2.present.theme.set_theme``), not today."""
+
+    def render() -> bytes:
+        buffer = io.BytesIO()
+        draw().savefig(buffer, format=fmt)
+        return buffer.getvalue()
+
+    first, second = render(), render()
+    assert first == second
+    if fmt == "svg":
+        # set_theme sets SOURCE_DATE_EPOCH (0 when unset): the SVG date is that, not today
+        epoch = int(os.environ["SOURCE_DATE_EPOCH"])
+        date = datetime.datetime.fromtimestamp(epoch, datetime.UTC).isoformat()
+        assert f"<dc:date>{date}</dc:date>".encode() in first
 
 
 @pytest.fixture

@@ -12,15 +12,15 @@ from __future__ import annotations
 import csv
 import json
 import math
-import shutil
 from pathlib import Path
 
+import nbformat
 import pytest
 import yaml
-from conftest import ROOT, run_build
+from conftest import ROOT, run_build, tiny_book_root
 
 from ldil2 import contract
-from ldil2.pipeline import results, toc
+from ldil2.pipeline import results, stage, toc
 from ldil2.results import format as ard_format
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -61,6 +61,19 @@ def test_conflicts_finds_two_values_of_one_statistic_under_one_analysis():
     assert conflicts([r(0.3), r(0.3, rid="b")]) == []
     assert conflicts([r(0.3), r(0.2, "gee_logit")]) == []  # two analyses, labelled as such
     assert len(conflicts([r(0.3), r(0.2, rid="b")])) == 1
+
+
+def test_staged_page_links_its_results_and_is_the_same_every_time(tmp_path: Path):
+    cached = tmp_path / "primary.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# P")]), cached)
+    first = stage.staged_notebook(cached, "chapters/primary", has_rows=True)
+    assert first == stage.staged_notebook(cached, "chapters/primary", has_rows=True)
+    last = nbformat.reads(first.decode(), as_version=4).cells[-1]
+    assert 'href="../results/primary.csv"' in last.source
+    index = nbformat.reads(stage.staged_notebook(cached, "index", False).decode(), 4).cells[-1]
+    assert 'href="results/ard.csv"' in index.source and "this page" not in index.source
+    page = nbformat.reads(stage.staged_notebook(cached, "chapters/x", False).decode(), 4)
+    assert len(page.cells) == 1  # no rows, no link
 
 
 @pytest.mark.build
@@ -149,14 +162,7 @@ len(ch.release.labs)
 
 @pytest.mark.build
 def test_chapter_reading_an_undeclared_file_fails_naming_chapter_and_file(tmp_path: Path):
-    root = tmp_path / "book"
-    (root / "chapters").mkdir(parents=True)
-    shutil.copytree(ROOT / "data", root / "data")
-    shutil.copytree(ROOT / "_static", root / "_static")
-    for name in ("_config.yml", "parameters.yml", "requirements.txt"):
-        shutil.copy(ROOT / name, root / name)
-    toc_file = {"format": "jb-book", "root": "index", "chapters": [{"file": "chapters/gamma"}]}
-    (root / "_toc.yml").write_text(yaml.safe_dump(toc_file), encoding="utf-8")
+    root = tiny_book_root(tmp_path / "book", ["chapters/gamma"])
     header = (ROOT / "chapters" / "results_dataset.md").read_text(encoding="utf-8")
     header = header[: header.index("---\n", 4) + 4]  # the front matter: reads subjects.csv only
     assert f"reads: [{contract.SUBJECTS}]" in header

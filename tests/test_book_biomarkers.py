@@ -11,6 +11,7 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+from marker_cases import immunology_frame, marker_subjects
 
 from ldil2 import contract as c
 from ldil2 import testing
@@ -19,29 +20,6 @@ from ldil2.pipeline.results import glued_values
 from ldil2.results.ard import Ard
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _subjects(arms: list[str]) -> pd.DataFrame:
-    n = len(arms)
-    return pd.DataFrame(
-        {
-            c.SUBJECT_ID: [f"S{i}" for i in range(n)],
-            c.ARM: arms,
-            c.SEX: ["F"] * n,
-            c.PER_PROTOCOL: pd.array([True] * n, dtype="boolean"),
-            c.SAFETY: pd.array([True] * n, dtype="boolean"),
-        }
-    )
-
-
-def _immunology(rows: list[tuple[str, int, float, float]]) -> pd.DataFrame:
-    """(subject, week, treg %, th17 %) rows; other markers filled with a constant."""
-    frame = pd.DataFrame(rows, columns=[c.SUBJECT_ID, c.WEEK, "treg_pct_cd4", "th17_pct_cd4"])
-    for measure in c.IMMUNOLOGY_MEASURES:
-        if measure not in frame:
-            frame[measure] = 1.0
-    frame[c.WEEK] = frame[c.WEEK].astype("Int64")
-    return frame
 
 
 def test_sample_size_values_counts_ldil2_responders():
@@ -64,14 +42,14 @@ def test_sample_size_values_counts_ldil2_responders():
 
 
 def test_course_result_glues_means_at_cycle_ends_and_starts():
-    subjects = _subjects([c.ARM_LDIL2, c.ARM_LDIL2, c.ARM_PLACEBO])
+    subjects = marker_subjects([c.ARM_LDIL2, c.ARM_LDIL2, c.ARM_PLACEBO])
     # Ld-IL2 Treg %: week 0 (4, 6) -> mean 5; week 2 (8, 9) -> 8.5; week 4 (5, 5) -> 5;
     # week 24 (4, 5) -> 4.5; weeks 6, 8, 10 not sampled
     rows = [("S0", 0, 4, 1), ("S1", 0, 6, 1), ("S0", 2, 8, 1), ("S1", 2, 9, 1)]
     rows += [("S0", 4, 5, 1), ("S1", 4, 5, 1), ("S0", 24, 4, 1), ("S1", 24, 5, 1)]
     rows += [("S2", 0, 5, 1)]
     ch = SimpleNamespace(
-        release=SimpleNamespace(subjects=subjects, immunology=_immunology(rows)),
+        release=SimpleNamespace(subjects=subjects, immunology=immunology_frame(rows)),
         population=c.PER_PROTOCOL,
     )
     values = bm.course_result(ch, ("treg_pct_cd4",), "treg").values
@@ -83,10 +61,10 @@ def test_course_result_glues_means_at_cycle_ends_and_starts():
 
 
 def test_course_result_records_every_plotted_mean():
-    subjects = _subjects([c.ARM_LDIL2, c.ARM_PLACEBO])
+    subjects = marker_subjects([c.ARM_LDIL2, c.ARM_PLACEBO])
     rows = [("S0", 0, 4, 1), ("S0", 2, 8, 1), ("S1", 0, 5, 1)]
     ch = SimpleNamespace(
-        release=SimpleNamespace(subjects=subjects, immunology=_immunology(rows)),
+        release=SimpleNamespace(subjects=subjects, immunology=immunology_frame(rows)),
         population=c.PER_PROTOCOL,
     )
     result = bm.course_result(ch, bm.TREG_COURSE, "treg")
@@ -97,11 +75,11 @@ def test_course_result_records_every_plotted_mean():
 
 
 def test_biomarker_facts_weeks_and_sampled_per_arm_from_rows():
-    subjects = _subjects([c.ARM_LDIL2, c.ARM_LDIL2, c.ARM_PLACEBO])
+    subjects = marker_subjects([c.ARM_LDIL2, c.ARM_LDIL2, c.ARM_PLACEBO])
     subjects.loc[2, c.PER_PROTOCOL] = False  # S2 is not analysed
     rows = [("S0", 0, 4, 1), ("S0", 12, 8, 1), ("S1", 0, 5, 1), ("S2", 24, 5, 1)]
     ch = SimpleNamespace(
-        release=SimpleNamespace(subjects=subjects, immunology=_immunology(rows)),
+        release=SimpleNamespace(subjects=subjects, immunology=immunology_frame(rows)),
         population=c.PER_PROTOCOL,
     )
     result = bm.biomarker_facts(ch)

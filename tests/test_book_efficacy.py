@@ -14,9 +14,9 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from efficacy_cases import across_odds_ratio
 
 from ldil2 import contract as c
-from ldil2 import testing
 from ldil2.book import efficacy, primary, secondary
 from ldil2.book.chapter import Chapter
 from ldil2.book.ledger import published_vs_book
@@ -29,7 +29,6 @@ from ldil2.present.labels import ENDPOINT_LABELS, EULAR_CATEGORY_LABELS
 from ldil2.results.ard import Ard
 from ldil2.results.efficacy import record_gee, record_shares
 from ldil2.stats.ledger import published_analysis
-from ldil2.stats.longitudinal import LongitudinalResult
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -138,11 +137,7 @@ def test_comparison_table_caption_and_footnote():
 
 def test_comparison_table_states_the_across_visit_model_and_imputation():
     ch = _fake_chapter(_frame(24, [True, False, False, True], c.ITT), c.ITT, "nri")
-    across = LongitudinalResult(
-        estimate=2.5, ci_low=1.1, ci_high=5.7, p_value=0.0142, measure="odds ratio",
-        per_visit=pd.DataFrame(), n_subjects={c.ARM_LDIL2: 2, c.ARM_PLACEBO: 2},
-        n_observations=4, weeks=(24,), description="Logistic GEE.",
-    )  # fmt: skip
+    across = across_odds_ratio()
     ard = Ard("test", ch.population)
     ids = efficacy.binary(ard, ch, "acr20", 24)
     gee = record_gee(ard, "acr20", "ACR20", across, imputation="nri")
@@ -322,18 +317,17 @@ def test_secondary_values_are_read_from_the_ard(secondary_results):
 
 
 @pytest.fixture(scope="module")
-def small_release(tmp_path_factory: pytest.TempPathFactory):
-    """Six participants per arm, one withdrawn per arm, about one visit in ten missed."""
-    release = load(testing.small_release(tmp_path_factory.mktemp("small")))
-    assert (~release.subjects[c.COMPLETED]).groupby(release.subjects[c.ARM]).sum().min() >= 1
-    return release
+def small(small_release: Path):
+    """The small release of ``conftest.small_release`` (one withdrawn per arm, missed visits),
+    loaded."""
+    return load(small_release)
 
 
 @pytest.mark.parametrize(
     "overrides", [{}, {"population": c.ITT, "imputation": "nri"}], ids=["pp", "itt-nri"]
 )
-def test_chapter_functions_run_on_a_small_release(shipped, small_release, overrides):
-    ch = Chapter(params={**shipped.params, **overrides}, release=small_release)
+def test_chapter_functions_run_on_a_small_release(shipped, small, overrides):
+    ch = Chapter(params={**shipped.params, **overrides}, release=small)
     population = overrides.get("population", c.PER_PROTOCOL)
     results = [f(ch) for f in (*PRIMARY, *SECONDARY)]
     values = {k: v for r in results for k, v in r.values.items()}

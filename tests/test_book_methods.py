@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from conftest import assert_glued_outputs_well_formed, notebook_errors
 
 from ldil2 import contract as c
 from ldil2.book import methods
@@ -192,38 +193,13 @@ def test_simulation_assumptions_for_trial_data_say_nothing_is_simulated(shipped)
 CHAPTERS = ("methods", "participants", "consort", "data_contract")
 
 
-@pytest.fixture(scope="module")
-def small_release(tmp_path_factory: pytest.TempPathFactory):
-    """Six participants per arm, one withdrawn per arm, about one visit in ten missed."""
-    from ldil2 import testing
-    from ldil2.data.release import load
-
-    path = testing.small_release(tmp_path_factory.mktemp("small"))
-    release = load(path)
-    # the release really has what the chapters must cope with
-    assert (~release.subjects[c.COMPLETED]).groupby(release.subjects[c.ARM]).sum().min() >= 1
-    scheduled = len(release.metadata[c.VISIT_SCHEDULE])
-    assert release.assessments.groupby(c.SUBJECT_ID).size().lt(scheduled).sum() > 0
-    return path
-
-
-def errors(notebook) -> list[str]:
-    """Error outputs and standard-error streams of an executed notebook."""
-    found = []
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error" or output.get("name") == "stderr":
-                found.append(str(output)[:300])
-    return found
-
-
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_executes_on_small_release_with_missing_visits(execute, small_release, chapter):
     from ldil2.results.format import is_ard_glue
 
     executed = execute(chapter, {}, data_dir=small_release)
     values = executed.glued
-    assert errors(executed.notebook) == []
+    assert notebook_errors(executed.notebook) == []
     assert values["release_version"] and values["population_label"]
     assert c.POPULATION_LABELS[c.PER_PROTOCOL] in values["population_label"]
     assert any(is_ard_glue(name) for name in values)  # the chapter recorded its ARD rows
@@ -231,13 +207,4 @@ def test_chapter_executes_on_small_release_with_missing_visits(execute, small_re
         # testing.small_release: 6 per arm, one withdrawal per arm
         assert values["flow_randomized"] == "12"
         assert values["flow_withdrawn_ldil2"] == values["flow_withdrawn_placebo"] == "1"
-    # every glued figure is an image, every glued table an HTML table with caption and footnote
-    for cell in executed.notebook.cells:
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name", "")
-            data = output.get("data", {})
-            if name.endswith("_fig"):
-                assert any(k.endswith("image/png") for k in data), name
-            if name.endswith("_table"):
-                page = next(v for k, v in data.items() if k.endswith("text/html"))
-                assert "<caption>" in page and "<tfoot>" in page, name
+    assert_glued_outputs_well_formed(executed.notebook)

@@ -18,6 +18,7 @@ import nbformat
 import pandas as pd
 import pytest
 import yaml
+from safety_cases import safety_events, safety_subjects
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from ldil2 import contract as c
@@ -165,60 +166,17 @@ def test_ae_table_ids_are_stable_and_unique_for_repeated_terms():
 
 
 # -------------------------------------------------------------------- the chapter's results
-def _subjects() -> pd.DataFrame:
-    # S1, S2: Ld-IL2 safety; S3: Ld-IL2 never dosed (not in the safety population);
-    # S4, S5: placebo safety
-    return pd.DataFrame(
-        {
-            c.SUBJECT_ID: ["S1", "S2", "S3", "S4", "S5"],
-            c.ARM: [c.ARM_LDIL2] * 3 + [c.ARM_PLACEBO] * 2,
-            c.SEX: ["F", "M", "F", "M", "F"],
-            c.SAFETY: pd.array([True, True, False, True, True], dtype="boolean"),
-        }
-    )
-
-
-def _events() -> pd.DataFrame:
-    rows = [
-        # id, subject, term, soc, onset, grade, serious, related, withdrawal
-        ("E1", "S1", "Injection site reaction", "General", 2, 1, False, True, False),
-        ("E2", "S1", "Injection site reaction", "General", 30, 3, False, True, False),
-        ("E3", "S2", "Pneumonia", "Infections", 20, 3, True, False, True),
-        ("E4", "S4", "Headache", "Nervous system", 60, 1, False, False, False),
-    ]
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            c.AE_ID,
-            c.SUBJECT_ID,
-            c.AE_TERM,
-            c.AE_SOC,
-            c.AE_ONSET_DAY,
-            c.AE_GRADE,
-            c.AE_SERIOUS,
-            c.AE_RELATED,
-            c.AE_LED_TO_WITHDRAWAL,
-        ],
-    )
-    return frame.astype(
-        {
-            c.AE_ONSET_DAY: "Int64",
-            c.AE_GRADE: "Int64",
-            c.AE_SERIOUS: "boolean",
-            c.AE_RELATED: "boolean",
-            c.AE_LED_TO_WITHDRAWAL: "boolean",
-        }
-    )
 
 
 def _release(events: pd.DataFrame) -> SimpleNamespace:
+    """The five participants of safety_cases with ``events``."""
     return SimpleNamespace(
-        subjects=_subjects(), adverse_events=events, is_simulated=True, version="test"
+        subjects=safety_subjects(), adverse_events=events, is_simulated=True, version="test"
     )
 
 
 def test_adverse_events_result_terms_table_is_the_safety_ae_table_with_differences():
-    ch = SimpleNamespace(release=_release(_events()), population=c.PER_PROTOCOL)
+    ch = SimpleNamespace(release=_release(safety_events()), population=c.PER_PROTOCOL)
     result = safety.adverse_events_result(ch)
     table = result.tables["safety_terms_table"]
     assert table.caption.startswith(
@@ -232,7 +190,7 @@ def test_adverse_events_result_terms_table_is_the_safety_ae_table_with_differenc
 
 
 def test_adverse_events_result_values_are_rendered_from_its_ard():
-    ch = SimpleNamespace(release=_release(_events()), population=c.PER_PROTOCOL)
+    ch = SimpleNamespace(release=_release(safety_events()), population=c.PER_PROTOCOL)
     result = safety.adverse_events_result(ch)
     ard = result.ard
     rid = "ae_any.all.safety.ldil2.ae_incidence"
@@ -249,7 +207,7 @@ def test_adverse_events_result_values_are_rendered_from_its_ard():
 
 
 def test_safety_facts_counts_the_safety_population_and_events():
-    ch = SimpleNamespace(release=_release(_events()), population=c.PER_PROTOCOL)
+    ch = SimpleNamespace(release=_release(safety_events()), population=c.PER_PROTOCOL)
     result = safety.safety_facts(ch)
     assert (result.values["safety_n_ldil2"], result.values["safety_n_placebo"]) == (2, 2)
     assert result.values["safety_n_events"] == 4  # E1-E4, all in the safety population
@@ -257,7 +215,7 @@ def test_safety_facts_counts_the_safety_population_and_events():
 
 
 def test_ae_onset_result_counts_events_on_dosing_days():
-    ch = SimpleNamespace(release=_release(_events()), population=c.PER_PROTOCOL)
+    ch = SimpleNamespace(release=_release(safety_events()), population=c.PER_PROTOCOL)
     result = safety.ae_onset_result(ch)
     # Ld-IL2 onsets days 2, 30 (dosing) and 20 (break); placebo day 60 (dosing)
     assert result.values["safety_onset_in_cycle_ldil2"] == "2/3 (66.7%)"

@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-from conftest import ROOT, run_build
+from conftest import ROOT, run_build, tiny_book_root
 
 from ldil2 import contract
 from ldil2.pipeline import cache, common, execute, results, stage, toc
@@ -144,18 +144,7 @@ def tiny_book(tmp_path: Path) -> Path:
     """A book root with index, chapters/alpha (reads subjects.csv) and chapters/beta (reads
     adverse_events.csv), the shipped data release copied to ``data/``, the real _config.yml
     and _static/."""
-    root = tmp_path / "book"
-    (root / "chapters").mkdir(parents=True)
-    shutil.copytree(ROOT / "data", root / "data")
-    shutil.copytree(ROOT / "_static", root / "_static")
-    for name in ("_config.yml", "parameters.yml", "requirements.txt"):
-        shutil.copy(ROOT / name, root / name)
-    toc = {
-        "format": "jb-book",
-        "root": "index",
-        "chapters": [{"file": "chapters/alpha"}, {"file": "chapters/beta"}],
-    }
-    (root / "_toc.yml").write_text(yaml.safe_dump(toc), encoding="utf-8")
+    root = tiny_book_root(tmp_path / "book", ["chapters/alpha", "chapters/beta"])
     (root / "index.md").write_text(
         TINY_HEADER.format(reads="subjects.csv") + TINY_INDEX, encoding="utf-8"
     )

@@ -7,35 +7,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, assert_glued_outputs_well_formed, notebook_errors
 
 from ldil2 import contract as c
-from ldil2 import testing
 from ldil2.data.release import load
 
 CHAPTERS = ("methods", "participants", "primary", "secondary", "consort", "data_contract")
-
-
-@pytest.fixture(scope="module")
-def small_release(tmp_path_factory: pytest.TempPathFactory):
-    """Six participants per arm, one withdrawn per arm, about one visit in ten missed."""
-    path = testing.small_release(tmp_path_factory.mktemp("small"))
-    release = load(path)
-    # the release really has what the chapters must cope with
-    assert (~release.subjects[c.COMPLETED]).groupby(release.subjects[c.ARM]).sum().min() >= 1
-    scheduled = len(release.metadata[c.VISIT_SCHEDULE])
-    assert release.assessments.groupby(c.SUBJECT_ID).size().lt(scheduled).sum() > 0
-    return path
-
-
-def errors(notebook) -> list[str]:
-    """Error outputs and standard-error streams of an executed notebook."""
-    found = []
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error" or output.get("name") == "stderr":
-                found.append(str(output)[:300])
-    return found
 
 
 SMALL_RUNS = [
@@ -52,7 +29,7 @@ def test_chapter_executes_on_small_release_with_missing_visits(
 ):
     executed = execute(chapter, overrides, data_dir=small_release)
     values = executed.glued
-    assert errors(executed.notebook) == []
+    assert notebook_errors(executed.notebook) == []
     population = overrides.get("population", c.PER_PROTOCOL)
     assert c.POPULATION_LABELS[population] in values["population_label"]
     n_n = r"'\d+/\d+ \(\d+\.\d%\)'"  # e.g. '4/5 (80.0%)'
@@ -64,16 +41,7 @@ def test_chapter_executes_on_small_release_with_missing_visits(
         assert denominator == expected_n  # NRI (ITT) keeps the withdrawn participant
     if chapter == "secondary":
         assert re.fullmatch(n_n, values[f"haq_mcid_w{c.LAST_WEEK}_placebo_nN"])
-    # every glued figure is an image, every glued table an HTML table with caption and footnote
-    for cell in executed.notebook.cells:
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name", "")
-            data = output.get("data", {})
-            if name.endswith("_fig"):
-                assert any(k.endswith("image/png") for k in data), name
-            if name.endswith("_table"):
-                page = next(v for k, v in data.items() if k.endswith("text/html"))
-                assert "<caption>" in page and "<tfoot>" in page, name
+    assert_glued_outputs_well_formed(executed.notebook)
 
 
 PRIMARY_ABSTRACT = ("70.6%", "43.5%", "76.5%", "56.5%")

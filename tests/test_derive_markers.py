@@ -5,44 +5,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from marker_cases import immunology_frame, marker_subjects
 
 from ldil2 import contract as c
 from ldil2.derive import markers as dm
 
 
-def _subjects(arms: list[str]) -> pd.DataFrame:
-    n = len(arms)
-    return pd.DataFrame(
-        {
-            c.SUBJECT_ID: [f"S{i}" for i in range(n)],
-            c.ARM: arms,
-            c.SEX: ["F"] * n,
-            c.PER_PROTOCOL: pd.array([True] * n, dtype="boolean"),
-            c.SAFETY: pd.array([True] * n, dtype="boolean"),
-        }
-    )
-
-
-def _immunology(rows: list[tuple[str, int, float, float]]) -> pd.DataFrame:
-    """(subject, week, treg %, th17 %) rows; other markers filled with a constant."""
-    frame = pd.DataFrame(rows, columns=[c.SUBJECT_ID, c.WEEK, "treg_pct_cd4", "th17_pct_cd4"])
-    for measure in c.IMMUNOLOGY_MEASURES:
-        if measure not in frame:
-            frame[measure] = 1.0
-    frame[c.WEEK] = frame[c.WEEK].astype("Int64")
-    return frame
-
-
 def test_derive_th17_treg_ratio_divides_and_rejects_zero_treg():
-    imm = _immunology([("S0", 0, 5.0, 1.0), ("S1", 0, 0.0, 1.0), ("S2", 0, np.nan, 1.0)])
+    imm = immunology_frame([("S0", 0, 5.0, 1.0), ("S1", 0, 0.0, 1.0), ("S2", 0, np.nan, 1.0)])
     ratio = dm.derive_th17_treg_ratio(imm)[dm.TH17_TREG_RATIO]
     assert ratio.iloc[0] == pytest.approx(0.2)  # 1 / 5
     assert ratio.iloc[1:].isna().all()  # Treg 0 and Treg missing give no ratio
 
 
 def test_make_marker_response_frame_complete_cases_and_nri():
-    subjects = _subjects([c.ARM_LDIL2, c.ARM_LDIL2, c.ARM_PLACEBO])
-    imm = _immunology([("S0", 0, 5, 1), ("S1", 0, 6, 1), ("S2", 0, 7, 1), ("S0", 12, 9, 1)])
+    subjects = marker_subjects([c.ARM_LDIL2, c.ARM_LDIL2, c.ARM_PLACEBO])
+    imm = immunology_frame([("S0", 0, 5, 1), ("S1", 0, 6, 1), ("S2", 0, 7, 1), ("S0", 12, 9, 1)])
     analysis = pd.DataFrame(
         {
             c.SUBJECT_ID: ["S0", "S1", "S2", "S0"],
@@ -68,9 +46,9 @@ def test_make_marker_response_frame_complete_cases_and_nri():
 
 
 def test_marker_rows_keep_the_population_with_arm_and_ratio():
-    subjects = _subjects([c.ARM_LDIL2, c.ARM_PLACEBO])
+    subjects = marker_subjects([c.ARM_LDIL2, c.ARM_PLACEBO])
     subjects.loc[1, c.PER_PROTOCOL] = False
-    imm = _immunology([("S0", 0, 5, 1), ("S1", 0, 5, 1)])
+    imm = immunology_frame([("S0", 0, 5, 1), ("S1", 0, 5, 1)])
     rows = dm.marker_rows(subjects, imm, c.PER_PROTOCOL)
     assert rows[c.SUBJECT_ID].tolist() == ["S0"]
     assert rows[c.ARM].tolist() == [c.ARM_LDIL2] and rows[c.WEEK].dtype == "int64"

@@ -7,31 +7,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from safety_cases import safety_subjects
 
 from ldil2 import contract as c
 from ldil2.derive import safety
 from ldil2.derive.populations import population_counts
 
 
-def _subjects() -> pd.DataFrame:
-    # S1, S2: Ld-IL2 safety; S3: Ld-IL2 never dosed (not in the safety population);
-    # S4, S5: placebo safety
-    return pd.DataFrame(
-        {
-            c.SUBJECT_ID: ["S1", "S2", "S3", "S4", "S5"],
-            c.ARM: [c.ARM_LDIL2] * 3 + [c.ARM_PLACEBO] * 2,
-            c.SEX: ["F", "M", "F", "M", "F"],
-            c.SAFETY: pd.array([True, True, False, True, True], dtype="boolean"),
-        }
-    )
-
-
 def test_population_rows_and_counts_exclude_undosed():
     frame = pd.DataFrame({c.SUBJECT_ID: ["S1", "S2", "S3", "S4", "S5"], "x": range(5)})
-    rows = safety.population_rows(_subjects(), frame)
+    rows = safety.population_rows(safety_subjects(), frame)
     assert rows[c.SUBJECT_ID].tolist() == ["S1", "S2", "S4", "S5"]
     assert rows[c.SEX].tolist() == ["F", "M", "M", "F"]  # arm and sex are added
-    assert population_counts(_subjects(), c.SAFETY) == {c.ARM_LDIL2: 2, c.ARM_PLACEBO: 2}
+    assert population_counts(safety_subjects(), c.SAFETY) == {c.ARM_LDIL2: 2, c.ARM_PLACEBO: 2}
 
 
 def test_dosing_windows_days_follow_the_protocol():

@@ -9,6 +9,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from efficacy_cases import across_odds_ratio
 from scipy import stats as sps
 
 from ldil2 import contract as c
@@ -202,11 +203,7 @@ def test_endpoint_table_of_several_endpoints_shows_their_ard_labels():
 
 
 def test_across_note_states_the_model_from_its_rows():
-    across = LongitudinalResult(
-        estimate=2.5, ci_low=1.1, ci_high=5.7, p_value=0.0142, measure="odds ratio",
-        per_visit=pd.DataFrame(), n_subjects={c.ARM_LDIL2: 2, c.ARM_PLACEBO: 2},
-        n_observations=4, weeks=(24,), description="Logistic GEE.",
-    )  # fmt: skip
+    across = across_odds_ratio()
     ard = Ard("test", c.ITT)
     ids = record_gee(ard, "acr20", "ACR20", across)
     assert pe.across_note(ard, ids.across) == (

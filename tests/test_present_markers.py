@@ -7,8 +7,8 @@ import dataclasses
 import math
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
+from marker_cases import marker_frame
 
 from ldil2 import contract as c
 from ldil2.derive.markers import TH17_TREG_RATIO
@@ -37,22 +37,6 @@ def _changed(ard: Ard, rid: str, stat: str, value: float) -> Ard:
     for row in ard.rows():
         copy.add(dataclasses.replace(row, value=value) if row.key == (rid, stat) else row)
     return copy
-
-
-def _marker_frame(seed: int = 3, n: int = 40) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    marker = rng.normal(5, 2, size=n)
-    arm = np.where(np.arange(n) % 2 == 0, c.ARM_LDIL2, c.ARM_PLACEBO)
-    logit = -0.5 + 0.6 * (marker - 5) * (arm == c.ARM_LDIL2)
-    response = rng.random(n) < 1 / (1 + np.exp(-logit))
-    return pd.DataFrame(
-        {
-            c.SUBJECT_ID: [f"S{i}" for i in range(n)],
-            c.ARM: arm,
-            "il21_pg_ml": marker,
-            "response": response,
-        }
-    )
 
 
 def _association(odds_ratio, low, high, p, n=10, responders=6):
@@ -137,7 +121,7 @@ def test_change_table_cells_are_the_ard_rows():
 
 
 def test_association_table_cells_are_the_ard_rows():
-    frame = _marker_frame()
+    frame = marker_frame()
     ard = _ard()
     ids = {
         f"or_{arm}": record_association(ard, bm.fit_marker_association(frame, c.IL21, arm), "m", 24)
@@ -159,7 +143,7 @@ def test_association_table_cells_are_the_ard_rows():
 
 
 def test_plot_roc_draws_each_marker_and_chance():
-    frame = _marker_frame()
+    frame = marker_frame()
     rocs = [bm.fit_marker_roc(frame, "il21_pg_ml", c.ARM_LDIL2, "higher")]
     ard = _ard()
     ids = [record_roc(ard, rocs[0], "m", 24)]

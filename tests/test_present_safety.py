@@ -7,6 +7,7 @@ import dataclasses
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from safety_cases import safety_events, safety_subjects
 
 from ldil2 import contract as c
 from ldil2.derive.safety import dosing_windows_days, dosing_windows_weeks, population_rows
@@ -28,52 +29,6 @@ from ldil2.stats.safety import (
 )
 
 
-def _subjects() -> pd.DataFrame:
-    # S1, S2: Ld-IL2 safety; S3: Ld-IL2 never dosed (not in the safety population);
-    # S4, S5: placebo safety
-    return pd.DataFrame(
-        {
-            c.SUBJECT_ID: ["S1", "S2", "S3", "S4", "S5"],
-            c.ARM: [c.ARM_LDIL2] * 3 + [c.ARM_PLACEBO] * 2,
-            c.SEX: ["F", "M", "F", "M", "F"],
-            c.SAFETY: pd.array([True, True, False, True, True], dtype="boolean"),
-        }
-    )
-
-
-def _events() -> pd.DataFrame:
-    rows = [
-        # id, subject, term, soc, onset, grade, serious, related, withdrawal
-        ("E1", "S1", "Injection site reaction", "General", 2, 1, False, True, False),
-        ("E2", "S1", "Injection site reaction", "General", 30, 3, False, True, False),
-        ("E3", "S2", "Pneumonia", "Infections", 20, 3, True, False, True),
-        ("E4", "S4", "Headache", "Nervous system", 60, 1, False, False, False),
-    ]
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            c.AE_ID,
-            c.SUBJECT_ID,
-            c.AE_TERM,
-            c.AE_SOC,
-            c.AE_ONSET_DAY,
-            c.AE_GRADE,
-            c.AE_SERIOUS,
-            c.AE_RELATED,
-            c.AE_LED_TO_WITHDRAWAL,
-        ],
-    )
-    return frame.astype(
-        {
-            c.AE_ONSET_DAY: "Int64",
-            c.AE_GRADE: "Int64",
-            c.AE_SERIOUS: "boolean",
-            c.AE_RELATED: "boolean",
-            c.AE_LED_TO_WITHDRAWAL: "boolean",
-        }
-    )
-
-
 def _changed(ard: Ard, rid: str, stat: str, value: float) -> Ard:
     """A copy of `ard` with one statistic replaced."""
     copy = Ard(ard.chapter, ard.population)
@@ -85,7 +40,7 @@ def _changed(ard: Ard, rid: str, stat: str, value: float) -> Ard:
 def _overview() -> tuple[Ard, dict]:
     ard = Ard("safety", c.SAFETY)
     ids = record_ae_overview(
-        ard, summarise_ae_overview(_subjects(), _events()), safety.AE_CATEGORY_LABELS
+        ard, summarise_ae_overview(safety_subjects(), safety_events()), safety.AE_CATEGORY_LABELS
     )
     return ard, ids
 
@@ -114,7 +69,7 @@ def _exposure() -> pd.DataFrame:
 
 def test_exposure_table_cells_are_the_ard_rows():
     ard = Ard("safety", c.SAFETY)
-    ids = record_exposure(ard, summarise_exposure(_subjects(), _exposure()))
+    ids = record_exposure(ard, summarise_exposure(safety_subjects(), _exposure()))
     table = safety.exposure_table(ard, ids, "t", ("note",)).to_frame().set_index("Cycle")
     ld = c.ARM_LABELS[c.ARM_LDIL2]
     assert list(table.index) == ["1", "2", "3", ALL_CYCLES]
@@ -136,7 +91,7 @@ def test_shift_table_cells_are_the_ard_rows():
     for measure in c.LAB_MEASURES:
         labs[measure] = [5.0, 12.0, 5.0, 6.0]  # WBC: S1 normal -> abnormal, S4 stays normal
     ard = Ard("safety", c.SAFETY)
-    ids = record_lab_shifts(ard, summarise_lab_shifts(_subjects(), labs), safety.LAB_LABELS)
+    ids = record_lab_shifts(ard, summarise_lab_shifts(safety_subjects(), labs), safety.LAB_LABELS)
     frame = safety.shift_table(ard, ids, "t", ()).to_frame()
     wbc = frame[frame["Measure"] == safety.LAB_LABELS[c.WBC]].set_index("Baseline")
     ld, pl = c.ARM_LABELS[c.ARM_LDIL2], c.ARM_LABELS[c.ARM_PLACEBO]
@@ -168,7 +123,7 @@ def test_reference_range_frame_states_sex_specific_ranges():
 
 
 def test_plot_ae_onset_one_panel_per_arm_counting_every_event():
-    events = population_rows(_subjects(), _events())
+    events = population_rows(safety_subjects(), safety_events())
     fig = safety.plot_ae_onset(events, dosing_windows_days())
     ld, pl = fig.axes
     assert [ax.get_title(loc="left") for ax in fig.axes] == [
@@ -189,7 +144,7 @@ def test_plot_labs_one_panel_per_measure_with_units():
     )
     for measure in c.LAB_MEASURES:
         labs[measure] = [1.0, 2.0, 3.0, 4.0]
-    rows = population_rows(_subjects(), labs)
+    rows = population_rows(safety_subjects(), labs)
     courses = {m: mean_by_visit(rows, m, include_baseline=True) for m in c.LAB_MEASURES}
     fig = safety.plot_labs(courses, dosing_windows_weeks())
     visible = [ax for ax in fig.axes if ax.get_visible()]

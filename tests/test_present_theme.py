@@ -1,11 +1,8 @@
 """Tests of ldil2.present.theme: palette accessibility and deterministic figure output."""
 
-import datetime
-import io
-import os
-
 import matplotlib as mpl
 import pytest
+from conftest import assert_figure_output_deterministic
 
 from ldil2 import contract as c
 from ldil2.present import theme
@@ -39,16 +36,4 @@ def test_arm_palette_blue_versus_orange_hues():
 @pytest.mark.parametrize("fmt", ["svg", "png"])
 def test_figure_output_is_deterministic(fmt):
     theme.set_theme()
-
-    def render():
-        buffer = io.BytesIO()
-        plot_schedule(c.dosing_days(), [0, 4, 12, 24]).savefig(buffer, format=fmt)
-        return buffer.getvalue()
-
-    first, second = render(), render()
-    assert first == second
-    if fmt == "svg":
-        # set_theme sets SOURCE_DATE_EPOCH (0 when unset): the SVG date is that, not today
-        epoch = int(os.environ["SOURCE_DATE_EPOCH"])
-        date = datetime.datetime.fromtimestamp(epoch, datetime.UTC).isoformat()
-        assert f"<dc:date>{date}</dc:date>".encode() in first
+    assert_figure_output_deterministic(lambda: plot_schedule(c.dosing_days(), [0, 4, 12, 24]), fmt)

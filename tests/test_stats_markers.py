@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
+from marker_cases import immunology_frame, marker_frame, marker_subjects
 from scipy.stats import mannwhitneyu, norm
 
 from ldil2 import contract as c
@@ -22,33 +23,10 @@ def _text(result: bm.MarkerAssociation) -> str:
     return odds_ratio_text(ard, record_association(ard, result, "marker", c.LAST_WEEK))
 
 
-def _subjects(arms: list[str]) -> pd.DataFrame:
-    n = len(arms)
-    return pd.DataFrame(
-        {
-            c.SUBJECT_ID: [f"S{i}" for i in range(n)],
-            c.ARM: arms,
-            c.SEX: ["F"] * n,
-            c.PER_PROTOCOL: pd.array([True] * n, dtype="boolean"),
-            c.SAFETY: pd.array([True] * n, dtype="boolean"),
-        }
-    )
-
-
-def _immunology(rows: list[tuple[str, int, float, float]]) -> pd.DataFrame:
-    """(subject, week, treg %, th17 %) rows; other markers filled with a constant."""
-    frame = pd.DataFrame(rows, columns=[c.SUBJECT_ID, c.WEEK, "treg_pct_cd4", "th17_pct_cd4"])
-    for measure in c.IMMUNOLOGY_MEASURES:
-        if measure not in frame:
-            frame[measure] = 1.0
-    frame[c.WEEK] = frame[c.WEEK].astype("Int64")
-    return frame
-
-
 def test_summarise_marker_change_medians_and_rank_sum_p():
-    subjects = _subjects([c.ARM_LDIL2] * 3 + [c.ARM_PLACEBO] * 3)
+    subjects = marker_subjects([c.ARM_LDIL2] * 3 + [c.ARM_PLACEBO] * 3)
     # Treg % changes (week 12 - week 0): Ld-IL2 +1, +2, +4; placebo 0, -1, and S5 lacks week 12
-    imm = _immunology(
+    imm = immunology_frame(
         [
             ("S0", 0, 5, 1),
             ("S0", 12, 6, 1),
@@ -104,24 +82,8 @@ def test_roc_curve_hand_example():
     assert tpr.tolist() == [0.0, 0.5, 1.0, 1.0]
 
 
-def _marker_frame(seed: int = 3, n: int = 40) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    marker = rng.normal(5, 2, size=n)
-    arm = np.where(np.arange(n) % 2 == 0, c.ARM_LDIL2, c.ARM_PLACEBO)
-    logit = -0.5 + 0.6 * (marker - 5) * (arm == c.ARM_LDIL2)
-    response = rng.random(n) < 1 / (1 + np.exp(-logit))
-    return pd.DataFrame(
-        {
-            c.SUBJECT_ID: [f"S{i}" for i in range(n)],
-            c.ARM: arm,
-            "il21_pg_ml": marker,
-            "response": response,
-        }
-    )
-
-
 def test_fit_marker_association_or_per_sd_matches_raw_scale_fit():
-    frame = _marker_frame()
+    frame = marker_frame()
     result = bm.fit_marker_association(frame, "il21_pg_ml", c.ARM_LDIL2)
     arm = frame[frame[c.ARM] == c.ARM_LDIL2].assign(y=lambda d: d["response"].astype(float))
     raw = smf.logit("y ~ il21_pg_ml", data=arm).fit(disp=0)
@@ -158,7 +120,7 @@ def test_fit_marker_association_constant_response_is_not_estimable():
 
 
 def test_fit_marker_interaction_matches_formula_fit():
-    frame = _marker_frame(seed=5, n=60).assign(y=lambda d: d["response"].astype(float))
+    frame = marker_frame(seed=5, n=60).assign(y=lambda d: d["response"].astype(float))
     frame["treated"] = (frame[c.ARM] == c.ARM_LDIL2).astype(float)
     raw = smf.logit("y ~ il21_pg_ml * treated", data=frame).fit(disp=0)
     sd = frame["il21_pg_ml"].std()
@@ -169,7 +131,7 @@ def test_fit_marker_interaction_matches_formula_fit():
 
 
 def test_fit_marker_roc_direction_lower_flips_the_auc():
-    frame = _marker_frame()
+    frame = marker_frame()
     higher = bm.fit_marker_roc(frame, "il21_pg_ml", c.ARM_LDIL2, "higher")
     lower = bm.fit_marker_roc(frame, "il21_pg_ml", c.ARM_LDIL2, "lower")
     assert lower.auc == pytest.approx(1 - higher.auc)  # no ties in continuous draws

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from safety_cases import safety_events, safety_subjects
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from ldil2 import contract as c
@@ -14,54 +15,8 @@ from ldil2.derive.safety import AE_CATEGORIES
 from ldil2.stats import safety
 
 
-def _subjects() -> pd.DataFrame:
-    # S1, S2: Ld-IL2 safety; S3: Ld-IL2 never dosed (not in the safety population);
-    # S4, S5: placebo safety
-    return pd.DataFrame(
-        {
-            c.SUBJECT_ID: ["S1", "S2", "S3", "S4", "S5"],
-            c.ARM: [c.ARM_LDIL2] * 3 + [c.ARM_PLACEBO] * 2,
-            c.SEX: ["F", "M", "F", "M", "F"],
-            c.SAFETY: pd.array([True, True, False, True, True], dtype="boolean"),
-        }
-    )
-
-
-def _events() -> pd.DataFrame:
-    rows = [
-        # id, subject, term, soc, onset, grade, serious, related, withdrawal
-        ("E1", "S1", "Injection site reaction", "General", 2, 1, False, True, False),
-        ("E2", "S1", "Injection site reaction", "General", 30, 3, False, True, False),
-        ("E3", "S2", "Pneumonia", "Infections", 20, 3, True, False, True),
-        ("E4", "S4", "Headache", "Nervous system", 60, 1, False, False, False),
-    ]
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            c.AE_ID,
-            c.SUBJECT_ID,
-            c.AE_TERM,
-            c.AE_SOC,
-            c.AE_ONSET_DAY,
-            c.AE_GRADE,
-            c.AE_SERIOUS,
-            c.AE_RELATED,
-            c.AE_LED_TO_WITHDRAWAL,
-        ],
-    )
-    return frame.astype(
-        {
-            c.AE_ONSET_DAY: "Int64",
-            c.AE_GRADE: "Int64",
-            c.AE_SERIOUS: "boolean",
-            c.AE_RELATED: "boolean",
-            c.AE_LED_TO_WITHDRAWAL: "boolean",
-        }
-    )
-
-
 def test_summarise_ae_overview_counts_participants_and_events():
-    out = safety.summarise_ae_overview(_subjects(), _events()).set_index("category")
+    out = safety.summarise_ae_overview(safety_subjects(), safety_events()).set_index("category")
     ld, pl = c.ARM_LDIL2, c.ARM_PLACEBO
     # any AE: Ld-IL2 S1 and S2 (2/2, 3 events), placebo S4 (1/2, 1 event)
     any_ae = out.loc[AE_CATEGORIES[0]]
@@ -83,16 +38,16 @@ def test_summarise_ae_overview_counts_participants_and_events():
 
 
 def test_summarise_ae_overview_with_no_events_in_one_arm():
-    events = _events()
+    events = safety_events()
     events = events[events[c.SUBJECT_ID] != "S4"]
-    out = safety.summarise_ae_overview(_subjects(), events).set_index("category")
+    out = safety.summarise_ae_overview(safety_subjects(), events).set_index("category")
     assert (out[f"n_{c.ARM_PLACEBO}"] == 0).all()
     assert (out[f"events_{c.ARM_PLACEBO}"] == 0).all()
     assert np.isfinite(out["rd_low"]).all()
 
 
 def test_summarise_ae_terms_orders_classes_and_terms_and_marks_common_terms():
-    out = safety.summarise_ae_terms(_subjects(), _events(), c.SAFETY, common_pct=10.0)
+    out = safety.summarise_ae_terms(safety_subjects(), safety_events(), c.SAFETY, common_pct=10.0)
     ld = c.ARM_LDIL2
     # General: 1 participant, 2 events; Infections: 1, 1; Nervous system: 1, 1 (by name)
     assert out["level"].tolist() == ["any", "soc", "term", "soc", "term", "soc", "term"]
@@ -110,19 +65,19 @@ def test_summarise_ae_terms_orders_classes_and_terms_and_marks_common_terms():
         pytest.approx(100 * low),
         pytest.approx(100 * high),
     )
-    rare = safety.summarise_ae_terms(_subjects(), _events(), c.SAFETY, common_pct=60.0)
+    rare = safety.summarise_ae_terms(safety_subjects(), safety_events(), c.SAFETY, common_pct=60.0)
     assert rare["rd"].isna().all()  # 50% is no longer common
-    assert safety.summarise_ae_terms(_subjects(), _events())["rd"].isna().all()
+    assert safety.summarise_ae_terms(safety_subjects(), safety_events())["rd"].isna().all()
 
 
 def test_summarise_ae_onset_counts_events_in_dosing_periods():
-    out = safety.summarise_ae_onset(_subjects(), _events()).set_index(c.ARM)
+    out = safety.summarise_ae_onset(safety_subjects(), safety_events()).set_index(c.ARM)
     # Ld-IL2 onsets on days 2 and 30 (dosing: days 1-14, 29-42) and 20 (break): 2 of 3;
     # placebo day 60 (dosing: days 57-70): 1 of 1
     assert out.loc[c.ARM_LDIL2, ["in_dosing", "events"]].tolist() == [2, 3]
     assert out.loc[c.ARM_PLACEBO, ["in_dosing", "events"]].tolist() == [1, 1]
     assert out.loc[c.ARM_LDIL2, "pct"] == pytest.approx(200 / 3)
-    empty = safety.summarise_ae_onset(_subjects(), _events().iloc[:0]).set_index(c.ARM)
+    empty = safety.summarise_ae_onset(safety_subjects(), safety_events().iloc[:0]).set_index(c.ARM)
     assert empty["events"].tolist() == [0, 0] and empty["pct"].isna().all()
 
 
@@ -143,7 +98,7 @@ def test_summarise_exposure_counts_missing_cycles_as_zero_of_seven():
         ],
         columns=[c.SUBJECT_ID, c.CYCLE, c.DOSES_PLANNED, c.DOSES_RECEIVED],
     ).astype({c.CYCLE: "Int64", c.DOSES_PLANNED: "Int64", c.DOSES_RECEIVED: "Int64"})
-    out = safety.summarise_exposure(_subjects(), exposure).set_index([c.ARM, c.CYCLE])
+    out = safety.summarise_exposure(safety_subjects(), exposure).set_index([c.ARM, c.CYCLE])
     ld_all = out.loc[(c.ARM_LDIL2, "All")]
     # Ld-IL2: 7 + 7 + 7 + 7 + 3 + 0 = 31 of 6 x 7 = 42 planned -> 73.8%; 15.5 per participant
     assert (ld_all[c.DOSES_RECEIVED], ld_all[c.DOSES_PLANNED]) == (31, 42)
@@ -166,7 +121,7 @@ def test_summarise_lab_shifts_worst_post_baseline():
     )
     for measure in c.LAB_MEASURES[1:]:
         labs[measure] = np.nan
-    out = safety.summarise_lab_shifts(_subjects(), labs)
+    out = safety.summarise_lab_shifts(safety_subjects(), labs)
     wbc = out[out["measure"] == "wbc_10e9_l"].set_index([c.ARM, "baseline"])
     assert wbc.loc[(c.ARM_LDIL2, "Normal"), ["n", "post_normal", "post_abnormal"]].tolist() == [
         1,

@@ -158,7 +158,7 @@ def change_result(ch: Any) -> Result:
         "arms, not adjusted for multiplicity (exploratory). Missing-data rule: observed values "
         "only; a participant without the week-0 or the visit value is not counted.",
     )
-    shown = list(dict.fromkeys(row["week"] for row in rows))
+    shown = list(dict.fromkeys(row[c.WEEK] for row in rows))
     weeks_words = " and ".join(str(w) for w in shown) or "none sampled"
     title = caption(ch, f"Change from baseline in immunological markers, week {weeks_words}")
     return Result(tables={"bio_change_table": change_table(ard, rows, title, note)}, ard=ard)

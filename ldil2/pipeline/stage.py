@@ -73,6 +73,9 @@ def static_files(root: Path, names: list[str]) -> list[Path]:
     return sorted(p for p in found if wanted(p))
 
 
+RESULTS_LINK_TAG = "ldil2-results-link"
+
+
 def results_link_cell(name: str, has_rows: bool) -> nbformat.NotebookNode:
     """The closing cell of a staged page: a link to the page's results as CSV
     (``<results>/<stem>.csv``) and, on the landing page, to the whole results dataset.
@@ -91,10 +94,9 @@ def results_link_cell(name: str, has_rows: bool) -> nbformat.NotebookNode:
         )
         links.append(f'<a href="{up}{ARD_DIR}/ard.json" download>as JSON</a>')
     text = "Download: " + ", ".join(links) + "." if links else ""
-    return nbformat.v4.new_markdown_cell(text, metadata={"tags": [RESULTS_LINK_TAG]})
-
-
-RESULTS_LINK_TAG = "ldil2-results-link"
+    cell = nbformat.v4.new_markdown_cell(text, metadata={"tags": [RESULTS_LINK_TAG]})
+    cell.id = RESULTS_LINK_TAG  # a fixed id (nbformat draws a random one): identical builds
+    return cell
 
 
 def staged_notebook(cached: Path, name: str, has_rows: bool) -> bytes:

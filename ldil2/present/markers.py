@@ -112,7 +112,7 @@ def change_table(
     """
     lines = []
     for row in rows:
-        line = {"Marker": MARKER_LABELS[row["marker"]], "Week": str(row["week"])}
+        line = {"Marker": MARKER_LABELS[row["marker"]], "Week": str(row[c.WEEK])}
         for arm in c.ARMS:
             line[f"{c.ARM_LABELS[arm]}: median change (IQR)"] = _median_iqr(ard, row[arm])
         line["Rank-sum P"] = p_of(ard, row["p"]).removeprefix("P = ").removeprefix("P ")

@@ -71,7 +71,7 @@ def record_change(
     for _, line in change.iterrows():
         marker, week = line["marker"], int(line[c.WEEK])
         endpoint, label = chg_col(marker), f"Change from baseline in {labels[marker]}"
-        row: dict[str, object] = {"marker": marker, "week": week}
+        row: dict[str, object] = {"marker": marker, c.WEEK: week}
         for arm in c.ARMS:
             row[arm] = ard.record(
                 endpoint,
