@@ -34,7 +34,7 @@ COLUMNS: dict[str, str] = {
     "endpoint": "the analysis-table column analysed (e.g. acr20, chg_cdai), or a named summary",
     "endpoint_label": "the endpoint as a reader reads it (e.g. ACR20 response)",
     "population": "analysis population: per_protocol | itt | safety",
-    "analysis": "method id; see ANALYSES",
+    "analysis": "method id (the table of analysis ids below gives each method and reference)",
     "week": "visit week (integer); empty = across visits or not by visit",
     "group": "ldil2 | placebo | difference | empty (both arms or not by arm)",
     "stat": "the statistic: n, N, percent, mean, sd, median, q1, q3, estimate, lcl, ucl, p, ...",
