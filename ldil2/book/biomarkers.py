@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from ldil2 import contract as c
-from ldil2.book.common import GlueValue, Result, caption, footnote
+from ldil2.book.common import GlueValue, Result, caption, footnote, record_setting
 from ldil2.derive.analysis import ACR20
 from ldil2.derive.markers import TH17_TREG_RATIO, make_marker_response_frame, marker_rows
 from ldil2.derive.populations import subjects_per_arm
@@ -160,7 +160,7 @@ def change_result(ch: Any) -> Result:
     )
     shown = list(dict.fromkeys(row[c.WEEK] for row in rows))
     weeks_words = " and ".join(str(w) for w in shown) or "none sampled"
-    title = caption(ch, f"Change from baseline in immunological markers, week {weeks_words}")
+    title = caption(ch, ard, f"Change from baseline in immunological markers, week {weeks_words}")
     return Result(tables={"bio_change_table": change_table(ard, rows, title, note)}, ard=ard)
 
 
@@ -184,13 +184,17 @@ def sample_size_values(
         ard, detectable, n, responders, DETECTABLE_POWER,
         "Smallest odds ratio per SD detectable in the Ld-IL2 sample", RESPONSE_WEEK, imputation,
     )  # fmt: skip
+    power = record_setting(
+        ard, "detectable_power", "Power of the detectable odds ratio", "percent",
+        100 * DETECTABLE_POWER, "%",
+    )  # fmt: skip
     ld, pl = ids[c.ARM_LDIL2], ids[c.ARM_PLACEBO]
     return {
         "bio_assoc_n": int(ard.get(ld["responders"], "N")),
         "bio_assoc_responders": int(ard.get(ld["responders"], "n")),
         "bio_assoc_non_responders": int(ard.get(ld["non_responders"], "n")),
         "bio_assoc_detectable_or": detectable_text(ard, det),
-        "bio_assoc_power": f"{100 * DETECTABLE_POWER:.0f}%",
+        "bio_assoc_power": f"{ard.get(power, 'percent'):.0f}%",
         "bio_assoc_week": int(ard.row(ld["responders"], "n").week),
         "bio_assoc_n_placebo": int(ard.get(pl["responders"], "N")),
     }
@@ -253,7 +257,7 @@ def association_result(ch: Any) -> Result:
         "Exploratory, no multiplicity control.",
     )
     title = caption(
-        ch, f"Baseline Treg % and IL-21 and {ACR20.upper()} response at week {RESPONSE_WEEK}"
+        ch, ard, f"Baseline Treg % and IL-21 and {ACR20.upper()} response at week {RESPONSE_WEEK}"
     )
     fig = plot_roc(rocs, ard, [ids["auc"] for _, ids in markers.values()])
     return Result(

@@ -82,11 +82,14 @@ def in_population(ch: Any) -> pd.DataFrame:
     return select_population(ch.analysis, ch.population)
 
 
-def caption(ch: Any, measure: str, population: str | None = None) -> str:
+def caption(ch: Any, ard: Ard, measure: str, population: str | None = None) -> str:
     """Table caption: measure and time point, population and n per arm
-    (:func:`ldil2.present.notes.population_caption`); `population` defaults to the chapter's."""
+    (:func:`ldil2.present.notes.population_caption`), the n per arm recorded in `ard` as the
+    participants rows (:func:`record_participants`) and read back from them; `population`
+    defaults to the chapter's."""
     population = ch.population if population is None else population
-    counts = population_counts(ch.release.subjects, population)
+    ids = record_participants(ard, ch, population)
+    counts = {arm: int(ard.get(ids[arm], "N")) for arm in c.ARMS}
     return notes.population_caption(measure, population, counts)
 
 
@@ -129,3 +132,10 @@ def edition_facts(ch: Any, chapter: str) -> Result:
         },
         ard=ard,
     )
+
+
+def record_setting(ard: Ard, endpoint: str, label: str, stat: str, value: float, unit: str) -> str:
+    """Record a number of the protocol or analysis plan that a page shows (analysis ``edition``:
+    the dosing cycles, the doses per cycle, a threshold, a power), so that it is a row of the
+    results dataset like every other number; returns its result_id."""
+    return ard.record(endpoint, label, "edition", {stat: value}, unit=unit)

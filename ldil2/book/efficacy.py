@@ -25,7 +25,7 @@ from ldil2.present.endpoints import (
 )
 from ldil2.present.labels import CHANGE_UNITS, endpoint_label
 from ldil2.present.tables import HtmlTable
-from ldil2.results.ard import Ard
+from ldil2.results.ard import ODDS_RATIO_METHOD, Ard
 from ldil2.results.efficacy import ModelIds, record_gee, record_means, record_mixed
 from ldil2.results.ledger import PUBLISHED
 from ldil2.stats.ledger import P_VALUE
@@ -168,10 +168,6 @@ def comparison_table(
     method = compare_binary_description(ch, ard, comparisons)
     notes = footnote(ch, method, across_note(ard, across) if across else "")
     return endpoint_table(ard, comparisons, measure, record_participants(ard, ch), notes)
-
-
-ODDS_RATIO_METHOD = "Odds ratio (Ld-IL2 vs placebo) with the "
-"""How :meth:`ldil2.results.ard.Ard.binary_comparison` begins the method of an odds ratio."""
 
 
 def compare_binary_description(ch: Any, ard: Ard, comparisons: list[dict[str, str]]) -> str:

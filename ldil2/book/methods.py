@@ -242,7 +242,7 @@ def population_table(ch: Any) -> Result:
                 "Analysed in this edition": "yes" if population == ch.population else "",
             }
         )
-    title = caption(ch, "Analysis populations", population=c.ITT)
+    title = caption(ch, ard, "Analysis populations", population=c.ITT)
     note = footnote(ch, "Population flags as recorded in subjects.csv.")
     table = HtmlTable.from_frame(pd.DataFrame(rows), title, note)
     return Result(tables={"population_table": table}, ard=ard)
@@ -340,7 +340,7 @@ def missing_data(ch: Any) -> Result:
         f"{missing_rule(ch)} Continuous changes are analysed with mixed models that use every "
         "observed visit of every participant (valid if data are missing at random)."
     )
-    title = caption(ch, f"Participants with an {label} value at each scheduled visit")
+    title = caption(ch, ard, f"Participants with an {label} value at each scheduled visit")
     note = footnote(ch, "Expected = participants in the population; a visit is missing when it "
                     "was not attended, the participant had withdrawn or a core-set joint count "
                     "was not recorded.")  # fmt: skip

@@ -163,7 +163,7 @@ def withdrawal_listing(ch: Any) -> Result:
             "Reason (as recorded)": withdrawn[c.WITHDRAWAL_REASON],
         }
     )
-    title = caption(ch, "Withdrawals before week 24", population=c.ITT)
+    title = caption(ch, ard, "Withdrawals before week 24", population=c.ITT)
     note = footnote(ch, "One row per participant who did not complete week 24.")
     table = HtmlTable.from_frame(frame, caption=title, footnote=note)
     return Result(tables={"withdrawal_table": table}, ard=ard)
@@ -327,7 +327,7 @@ def exposure_summary(ch: Any) -> Result:
             )
         rows.append(row)
     record_participants(ard, ch)
-    title = caption(ch, "Exposure to study drug by dosing cycle")
+    title = caption(ch, ard, "Exposure to study drug by dosing cycle")
     note = footnote(
         ch, "Doses received out of doses planned (exposure.csv), summed over participants with a "
         "record for the cycle; 'all doses' counts participants who received every planned dose."

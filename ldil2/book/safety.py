@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ldil2 import contract as c
-from ldil2.book.common import Result, caption, footnote, record_participants
+from ldil2.book.common import Result, caption, footnote, record_participants, record_setting
 from ldil2.derive.safety import (
     FOLLOW_UP_DAYS,
     LAB_REFERENCE_SOURCE,
@@ -79,11 +79,20 @@ def safety_facts(ch: Any) -> Result:
     ids = record_participants(ard, ch, c.SAFETY)
     events = population_rows(ch.release.subjects, ch.release.adverse_events)
     total = record_ae_total(ard, len(events), "Adverse events recorded in the safety population")
+    cycles = record_setting(ard, "dosing_cycles", "Dosing cycles", "count", c.CYCLES, "cycles")
+    doses = record_setting(
+        ard,
+        "doses_per_cycle",
+        "Planned injections per cycle",
+        "count",
+        c.DOSES_PER_CYCLE,
+        "injections",
+    )
     return Result(
         values={
             **{f"safety_n_{arm}": int(ard.get(ids[arm], "N")) for arm in c.ARMS},
-            "safety_doses_per_cycle": c.DOSES_PER_CYCLE,
-            "safety_cycles": c.CYCLES,
+            "safety_doses_per_cycle": int(ard.get(doses, "count")),
+            "safety_cycles": int(ard.get(cycles, "count")),
             "safety_n_events": int(ard.get(total, "count")),
         },
         ard=ard,
@@ -103,7 +112,7 @@ def exposure_result(ch: Any) -> Result:
         f"participants with at least one dose in the cycle. Missing-data rule: a cycle with no "
         f"exposure record (after withdrawal) counts as 0 of {c.DOSES_PER_CYCLE} planned doses.",
     )
-    title = caption(ch, f"Study-drug exposure by dosing cycle, {when}", c.SAFETY)
+    title = caption(ch, ard, f"Study-drug exposure by dosing cycle, {when}", c.SAFETY)
     return Result(
         values={
             f"safety_pct_planned_{arm}": percent_of(ard, ids[ALL_CYCLES][arm]["received"])
@@ -162,12 +171,16 @@ def adverse_events_result(ch: Any) -> Result:
         "or after study day 1); grade = CTCAE grade; related = investigator-assessed. No "
         "missing-data imputation: participants without a recorded event count as without.",
     )
-    title = caption(ch, f"Adverse events, {FOLLOW_UP}", c.SAFETY)
+    title = caption(ch, ard, f"Adverse events, {FOLLOW_UP}", c.SAFETY)
     terms = make_ae_table(
         ard, ch.release, c.SAFETY, common_pct=COMMON_TERM_PCT, title=f"{AE_TITLE}, {FOLLOW_UP}"
     )
+    threshold = record_setting(
+        ard, "common_term_threshold", "Share of an arm above which a term is common", "percent",
+        COMMON_TERM_PCT, "%",
+    )  # fmt: skip
     return Result(
-        values={**values, "safety_common_pct": f"{COMMON_TERM_PCT:g}%"},
+        values={**values, "safety_common_pct": f"{ard.get(threshold, 'percent'):g}%"},
         tables={
             "safety_overview_table": overview_table(ard, ids, title, note),
             "safety_terms_table": terms,
@@ -214,7 +227,9 @@ def labs_result(ch: Any) -> Result:
         "Missing-data rule: participants without a baseline or without any post-baseline "
         f"value of a measure are not counted for it. {LAB_REFERENCE_SOURCE}.",
     )
-    title = caption(ch, f"Laboratory shift from baseline to the worst value, {FOLLOW_UP}", c.SAFETY)
+    title = caption(
+        ch, ard, f"Laboratory shift from baseline to the worst value, {FOLLOW_UP}", c.SAFETY
+    )
     courses = {m: mean_by_visit(rows, m, include_baseline=True) for m in c.LAB_MEASURES}
     ranges = HtmlTable.from_frame(
         reference_range_frame(),

@@ -21,6 +21,10 @@ from typing import Any
 from ldil2 import contract as c
 from ldil2.results.format import ANALYSES, Row, imputed, result_id
 
+ODDS_RATIO_METHOD = "Odds ratio (Ld-IL2 vs placebo) with the "
+"""How the method sentence of a recorded odds ratio begins; its interval's description
+(:attr:`ldil2.stats.proportions.OddsRatio.description`) follows."""
+
 
 class MissingResult(KeyError):
     """An ARD lookup that found no row: names the result_id and stat."""
@@ -174,7 +178,7 @@ class Ard:
             week=week,
             group="difference",
             unit="odds ratio",
-            method=f"Odds ratio (Ld-IL2 vs placebo) with the {odds.description}.",
+            method=f"{ODDS_RATIO_METHOD}{odds.description}.",
             **kw,
         )
         ids["fisher"] = self.record(
