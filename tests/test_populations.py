@@ -9,6 +9,7 @@ import pytest
 
 from ldil2 import contract as c
 from ldil2.derive.populations import (
+    flag_true,
     impute_nri,
     in_population,
     population_counts,
@@ -136,3 +137,9 @@ def test_impute_nri_visits_default_to_the_schedule():
     imputed = impute_nri(_table(), "acr20", release=release)
     assert sorted(imputed[c.WEEK].unique()) == [4, 8, 12]
     assert not imputed[imputed[c.WEEK] == 8]["acr20"].any()  # nobody seen at week 8
+
+
+def test_flag_true_counts_a_missing_flag_as_false():
+    flags = pd.Series([True, False, None, pd.NA], dtype="boolean")
+    assert flag_true(flags).tolist() == [True, False, False, False]
+    assert flag_true(flags).dtype == bool

@@ -16,7 +16,12 @@ import pandas as pd
 from ldil2 import contract as c
 from ldil2.book.common import Result, caption, footnote, record_participants
 from ldil2.derive.analysis import INDICES
-from ldil2.derive.populations import population_counts, select_population, subjects_per_arm
+from ldil2.derive.populations import (
+    flag_true,
+    population_counts,
+    select_population,
+    subjects_per_arm,
+)
 from ldil2.present.baseline import Characteristic, make_baseline_table
 from ldil2.present.consort import (
     COMPLETED,
@@ -68,15 +73,10 @@ def flow_counts(subjects: pd.DataFrame) -> pd.DataFrame:
     }  # a missing flag counts as false
     rows = {
         RANDOMIZED: subjects_per_arm(subjects),
-        **{stage: subjects_per_arm(subjects[_true(flag)]) for stage, flag in flags.items()},
+        **{stage: subjects_per_arm(subjects[flag_true(flag)]) for stage, flag in flags.items()},
         **{f"analysed_{p}": population_counts(subjects, p) for p in c.POPULATIONS},
     }
     return pd.DataFrame.from_dict(rows, orient="index")[list(c.ARMS)]
-
-
-def _true(flag: pd.Series) -> pd.Series:
-    """A nullable boolean flag as plain bool, missing = False."""
-    return flag.fillna(False).astype(bool)
 
 
 def withdrawals_by_reason(
@@ -85,7 +85,7 @@ def withdrawals_by_reason(
     """The withdrawals of `arm` by recorded reason: (reason, participants, their weeks of
     withdrawal in order, missing weeks left out), the most frequent reason first, then by
     name."""
-    withdrawn = subjects[(subjects[c.ARM] == arm) & _true(~subjects[c.COMPLETED])]
+    withdrawn = subjects[(subjects[c.ARM] == arm) & flag_true(~subjects[c.COMPLETED])]
     grouped = withdrawn.groupby(c.WITHDRAWAL_REASON, sort=True)[c.WITHDRAWAL_WEEK]
     ordered = sorted(grouped, key=lambda item: (-len(item[1]), item[0]))
     return [
@@ -153,7 +153,7 @@ def withdrawal_listing(ch: Any) -> Result:
     ard = Ard(CHAPTER, ch.population)
     record_participants(ard, ch, c.ITT)
     subjects = ch.release.subjects
-    withdrawn = subjects[_true(~subjects[c.COMPLETED])]
+    withdrawn = subjects[flag_true(~subjects[c.COMPLETED])]
     withdrawn = withdrawn.sort_values([c.ARM, c.WITHDRAWAL_WEEK])
     frame = pd.DataFrame(
         {

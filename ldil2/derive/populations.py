@@ -36,7 +36,13 @@ def in_population(table: pd.DataFrame, population: str) -> pd.Series:
         raise ValueError(f"population: {population!r} violates one of {c.POPULATIONS}")
     if population not in table.columns:
         raise ValueError(f"population: column {population!r} missing from the table")
-    return table[population].astype("boolean").fillna(False).astype(bool)
+    return flag_true(table[population])
+
+
+def flag_true(flag: pd.Series) -> pd.Series:
+    """A flag of subjects.csv (a population, ``completed``, ...) as plain bool: True where it is
+    true; a missing flag (NA, None) counts as false."""
+    return flag.astype("boolean").fillna(False).astype(bool)
 
 
 def select_population(table: pd.DataFrame, population: str) -> pd.DataFrame:

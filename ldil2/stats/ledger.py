@@ -16,7 +16,7 @@ import pandas as pd
 
 from ldil2 import contract as c
 from ldil2.derive.analysis import INDICES, base_col, chg_col
-from ldil2.derive.populations import in_population, select_population
+from ldil2.derive.populations import flag_true, in_population, select_population
 from ldil2.stats.longitudinal import LongitudinalResult, gee_binary, mixed_change
 
 PERCENT, COUNT, P_VALUE = "percent", "count", "p_value"
@@ -118,5 +118,5 @@ def count_participants(
     `condition` flag is true (None: no restriction); a missing flag counts as false."""
     counted = in_population(subjects, population) & (subjects[c.ARM] == arm)
     if condition is not None:
-        counted &= subjects[condition].astype("boolean").fillna(False).astype(bool)
+        counted &= flag_true(subjects[condition])
     return int(counted.sum())
