@@ -3,47 +3,28 @@
 One browser and one context serve the whole module: the site is crawled once from the landing
 page through the sidebar, and every page is checked on that one visit (console, requests,
 images, notice, axe-core, width at 390 px; then one reload in the reader's dark theme for colour
-contrast); the tests below only read the records. Playwright never downloads a browser here: it
-launches the system Chromium by path, and every host but 127.0.0.1 fails to resolve. Without
-Chromium the tests skip, except under CI=true, where a missing browser is a failure (.ci/run
-installs it).
+contrast); the tests below only read the records. The browser and the server come from
+tests/browser_support.py (system Chromium by path, no host but 127.0.0.1).
 """
 
 from __future__ import annotations
 
-import functools
 import json
-import os
-import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Response, sync_playwright
+from browser_support import DESKTOP, PHONE, chromium_context, serve_directory
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Response
 
 from ldil2.pipeline import toc
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    # Every host but the test server fails to resolve: the site must not need the network.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 SIDEBAR_LINKS = "nav.bd-docs-nav a.reference.internal"
 NOTICE = ".bd-header-announcement"
 SERIOUS = ("serious", "critical")
@@ -94,49 +75,18 @@ class Visit:
     width: dict = field(default_factory=dict)
 
 
-def chromium_path() -> str:
-    """Debian's Chromium, or skip (fail under CI=true) with the reason."""
-    path = shutil.which("chromium")
-    if path is None:
-        reason = "no `chromium` on PATH (Debian package chromium; .ci/run installs it)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true and {reason}")
-        pytest.skip(reason)
-    return path
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        """No access log on the test output."""
-
-
 @pytest.fixture(scope="module")
 def site(built_book: Path) -> Iterator[str]:
     """The built site served on 127.0.0.1 (a free port); yields its base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(built_book / "html"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serve_directory(built_book / "html") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
     """One Chromium context with a fresh user-data folder for the module."""
-    executable = chromium_path()
-    with sync_playwright() as playwright:
-        browser_context = playwright.chromium.launch_persistent_context(
-            tmp_path_factory.mktemp("chromium-profile"),
-            executable_path=executable,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport=DESKTOP,
-        )
+    with chromium_context(tmp_path_factory.mktemp("chromium-profile")) as browser_context:
         yield browser_context
-        browser_context.close()
 
 
 def _serious(results: dict, label: str) -> list[str]:
