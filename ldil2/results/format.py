@@ -210,6 +210,29 @@ ANALYSES: dict[str, Analysis] = {
         "expected if onset had nothing to do with dosing.",
         "",
     ),
+    # individual outputs: time to response, subgroups (ldil2.book.individual)
+    "kaplan_meier": Analysis(
+        "Kaplan-Meier estimate of the time to first response in weeks (the visit at which a "
+        "response was first seen; participants without one censored at their last visit); "
+        "median with the Brookmeyer-Crowley 95% confidence interval (log-log).",
+        "Kaplan & Meier, J Am Stat Assoc 1958;53:457-481; Brookmeyer & Crowley, Biometrics "
+        "1982;38:29-41.",
+    ),
+    "logrank": Analysis(
+        "Two-sided log-rank test of equal time-to-response curves (chi-square, 1 df).",
+        "Peto & Peto, J R Stat Soc A 1972;135:185-207.",
+    ),
+    "interaction_logistic": Analysis(
+        "Wald test of the arm-by-subgroup interaction in a logistic regression of response on "
+        "arm, subgroup level and their product; not estimable when an arm-by-level cell has "
+        "only responders, only non-responders or no participant.",
+        "Wang et al., N Engl J Med 2007;357:2189-2194 (reporting of subgroup analyses).",
+    ),
+    "interaction_ancova": Analysis(
+        "t test of the arm-by-subgroup interaction in a linear regression of the change on "
+        "arm, subgroup level, their product and the baseline value.",
+        "Wang et al., N Engl J Med 2007;357:2189-2194 (reporting of subgroup analyses).",
+    ),
 }
 """Every analysis id of the ARD with its method and reference."""
 
