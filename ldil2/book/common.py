@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ldil2 import contract as c
+from ldil2.book.outputs import rtf_files
 from ldil2.derive.populations import population_counts, select_population
 from ldil2.present import notes
 from ldil2.results import format as ard_format
@@ -64,6 +65,8 @@ def glue_result(result: Result) -> None:
 
     for name, item in {**result.values, **result.tables, **result.figures}.items():
         glue(name, item, display=False)
+    for name, text in rtf_files(result.tables).items():  # the TLF appendix's RTF of each table
+        glue(name, text, display=False)
     if result.ard is not None and len(result.ard):
         name = f"{ard_format.ARD_GLUE_PREFIX}{next(_ARD_GLUES)}"
         glue(name, ard_format.to_json(result.ard.rows()), display=False)

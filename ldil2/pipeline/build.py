@@ -51,7 +51,9 @@ from ldil2.pipeline.results import (
     RESULTS_FILE,
     ard_files,
     book_rows,
+    glued_files,
     results_values,
+    tlf_files,
     write_results,
 )
 from ldil2.pipeline.stage import (
@@ -300,13 +302,14 @@ def _build_locked(
         for stale in (out / "cache").glob("*.ipynb"):
             if stale not in current:
                 stale.unlink()
-        rows = book_rows({job.name: nbformat.read(job.cached, as_version=4) for job in plan})
+        executed = {job.name: nbformat.read(job.cached, as_version=4) for job in plan}
+        rows = book_rows(executed)
         results = ard_files(rows)
         notebooks = {
             job.name: staged_notebook(job.cached, job.name, bool(rows[job.name])) for job in plan
         }
         config = edition_config(root, version, release.is_simulated, zip_name, zip_sha)
-        downloads = {zip_name: zip_bytes, **results}
+        downloads = {zip_name: zip_bytes, **results, **tlf_files(glued_files(executed), version)}
         site_key = stage_book(root, out / "stage", notebooks, config, downloads)
         site_file = out / "html" / SITE_KEY_FILE
         book_seconds = 0.0

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from ldil2 import contract
+from ldil2.pipeline.common import zip_bytes
 from ldil2.pipeline.toc import NEEDS_RESULTS, SNAPSHOTS_READ
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -85,11 +84,6 @@ def release_zip_bytes(data_dir: Path) -> bytes:
 
     Members are sorted, dated 1980-01-01 00:00 (the zip epoch), mode 0644, deflate level 9.
     """
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path in release_files(data_dir):
-            info = zipfile.ZipInfo(path.relative_to(data_dir).as_posix(), (1980, 1, 1, 0, 0, 0))
-            info.external_attr = 0o100644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, path.read_bytes(), compresslevel=9)
-    return buffer.getvalue()
+    return zip_bytes(
+        {p.relative_to(data_dir).as_posix(): p.read_bytes() for p in release_files(data_dir)}
+    )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import tempfile
-from collections.abc import Callable
+import zipfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 
@@ -36,3 +38,17 @@ def write_if_changed(target: Path, content: bytes) -> None:
     if target.is_file() and target.read_bytes() == content:
         return
     replace_atomically(target, lambda tmp: tmp.write_bytes(content))
+
+
+def zip_bytes(members: Mapping[str, bytes]) -> bytes:
+    """A zip that depends only on the members' names and bytes: members sorted by name, dated
+    1980-01-01 00:00 (the zip epoch), mode 0644, deflate level 9, so two builds write the
+    same bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in sorted(members):
+            info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o100644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, members[name], compresslevel=9)
+    return buffer.getvalue()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-from ldil2.pipeline.common import replace_atomically
+from ldil2.pipeline.common import replace_atomically, zip_bytes
 from ldil2.results import format as ard_format
 from ldil2.results.format import Row
 
@@ -67,7 +67,8 @@ def results_values(notebooks: dict[str, nbformat.NotebookNode]) -> dict[str, Sca
     for name, nb in sorted(notebooks.items()):
         for glue_name, text in glued_values(nb).items():
             value = glued_scalar(text)
-            if value is not None and not ard_format.is_ard_glue(glue_name):
+            reserved = ard_format.is_ard_glue(glue_name) or ard_format.is_file_glue(glue_name)
+            if value is not None and not reserved:
                 values[f"{Path(name).name}:{glue_name}"] = value
     return values
 
@@ -98,6 +99,40 @@ def ard_rows(nb: nbformat.NotebookNode, source: str = "notebook") -> list[Row]:
                     f"and {row.value!r}"
                 )
     return ard_format.sort_rows(rows.values())
+
+
+def glued_files(notebooks: dict[str, nbformat.NotebookNode]) -> dict[str, bytes]:
+    """The files the executed notebooks glued for the site (reserved names
+    :data:`ldil2.results.format.FILE_GLUE_PREFIX` + path): path on the site -> bytes (the
+    glued text, UTF-8).
+
+    Raises
+    ------
+    ValueError : a file glue that is not text, or one path glued with two contents
+    """
+    files: dict[str, bytes] = {}
+    for name, nb in sorted(notebooks.items()):
+        for glue_name, text in glued_values(nb).items():
+            if not ard_format.is_file_glue(glue_name):
+                continue
+            content = glued_scalar(text)
+            if not isinstance(content, str):
+                raise ValueError(f"{name}: glue {glue_name} is not the text of a file")
+            path = glue_name.removeprefix(ard_format.FILE_GLUE_PREFIX)
+            if files.setdefault(path, content.encode()) != content.encode():
+                raise ValueError(f"{name}: file {path} glued with two contents")
+    return files
+
+
+def tlf_files(files: dict[str, bytes], version: str) -> dict[str, bytes]:
+    """`files` and, when any lies under :data:`ldil2.results.format.TLF_DIR`, the zip of
+    those (:func:`ldil2.pipeline.common.zip_bytes`) at
+    :func:`ldil2.results.format.tlf_zip_path`."""
+    tables = {p: b for p, b in files.items() if p.startswith(f"{ard_format.TLF_DIR}/")}
+    if not tables:
+        return dict(files)
+    names = {p.removeprefix(f"{ard_format.TLF_DIR}/"): b for p, b in tables.items()}
+    return {**files, ard_format.tlf_zip_path(version): zip_bytes(names)}
 
 
 def book_rows(notebooks: dict[str, nbformat.NotebookNode]) -> dict[str, list[Row]]:

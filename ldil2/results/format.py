@@ -394,3 +394,23 @@ the build collects them and leaves them out of the page's values."""
 def is_ard_glue(name: str) -> bool:
     """True for the glue name of a chapter's ARD rows."""
     return name.startswith(ARD_GLUE_PREFIX)
+
+
+FILE_GLUE_PREFIX = "ldil2_file_"
+"""Glue names under which a chapter records a file for the site (the RTF of a numbered table,
+:mod:`ldil2.book.outputs`): ``ldil2_file_<path on the site>``, the glued value the file's text.
+The build copies them to the site and leaves them out of the page's values."""
+
+
+def is_file_glue(name: str) -> bool:
+    """True for the glue name of a file for the site."""
+    return name.startswith(FILE_GLUE_PREFIX)
+
+
+TLF_DIR = "tlf"
+"""Folder of the tables' RTF files (:mod:`ldil2.book.outputs`) and of their zip on the site."""
+
+
+def tlf_zip_path(version: str) -> str:
+    """The zip of every RTF file of an edition on the site: ``tlf/tlf-<version>.zip``."""
+    return f"{TLF_DIR}/tlf-{version}.zip"

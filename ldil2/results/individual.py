@@ -14,7 +14,6 @@ from ldil2.derive.subgroups import SUBGROUPS
 from ldil2.results.ard import Ard
 
 
-
 def record_time_to_event(ard: Ard, endpoint: str, label: str, result: Any) -> dict[str, str]:
     """Per arm: events (n), participants (N), median with its 95% CI (weeks; NaN = not
     reached), analysis ``kaplan_meier``; the log-rank statistic, df and P (``logrank``).
