@@ -453,6 +453,12 @@ def test_two_cold_builds_give_identical_glue_and_checksum(built_book: Path, tmp_
     zips = [p.name for p in (built_book / "html").glob("data-release-*.zip")]
     assert len(zips) == 1
     assert (out / "html" / zips[0]).read_bytes() == (built_book / "html" / zips[0]).read_bytes()
+    tlf = sorted(p.name for p in (built_book / "html" / "tlf").iterdir())  # RTF files and zip
+    assert tlf == sorted(p.name for p in (out / "html" / "tlf").iterdir())
+    for name in tlf:
+        assert (out / "html" / "tlf" / name).read_bytes() == (
+            built_book / "html" / "tlf" / name
+        ).read_bytes(), name
 
 
 @pytest.mark.build
