@@ -32,8 +32,7 @@ from ldil2.present.labels import ACR20, CDAI, DAS28_ESR, INDEX_LABELS, endpoint_
 from ldil2.results.ard import Ard
 from ldil2.results.efficacy import record_means
 from ldil2.results.individual import (
-    record_binary_subgroups,
-    record_change_subgroups,
+    record_subgroups,
     record_time_to_event,
     record_waterfall,
 )
@@ -133,8 +132,8 @@ def subgroups_result(ch: Any) -> Result:
     binary = [binary_subgroup(at, ACR20, sg) for sg in SUBGROUPS]
     change = [change_subgroup(data, chg_col(CDAI), base_col(CDAI), sg, week) for sg in SUBGROUPS]
     acr_label, cdai_label = endpoint_label(ACR20), f"Change in {INDEX_LABELS[CDAI]}"
-    acr_ids = record_binary_subgroups(ard, ACR20, acr_label, week, binary)
-    cdai_ids = record_change_subgroups(ard, chg_col(CDAI), cdai_label, week, change)
+    acr_ids = record_subgroups(ard, ACR20, acr_label, week, binary, binary=True)
+    cdai_ids = record_subgroups(ard, chg_col(CDAI), cdai_label, week, change, binary=False)
     medians = {
         name: record_setting(
             ard, f"median_{name}", f"Median of {SUBGROUPS[name].label.lower()}", "median", value, ""

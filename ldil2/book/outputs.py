@@ -61,117 +61,96 @@ class Output:
     number: str = ""
 
 
-def _t(section: str, page: str, name: str, title: str) -> Output:
-    return Output(section, "Table", f"chapters/{page}", name, title)
+def _tables(section: str, page: str, entries: list[tuple[str, str]]) -> list[Output]:
+    return [Output(section, "Table", f"chapters/{page}", name, title) for name, title in entries]
 
 
-def _f(section: str, page: str, name: str, title: str, anchor: str) -> Output:
-    return Output(section, "Figure", f"chapters/{page}", name, title, anchor)
+def _figures(section: str, page: str, entries: list[tuple[str, str, str]]) -> list[Output]:
+    return [
+        Output(section, "Figure", f"chapters/{page}", name, title, anchor)
+        for name, title, anchor in entries
+    ]
 
 
 OUTPUTS: tuple[Output, ...] = (
-    _t("14.1", "participants", "baseline_table", "Demographic and baseline characteristics"),
-    _t("14.1", "participants", "withdrawal_table", "Withdrawals by reason"),
-    _t("14.1", "participants", "exposure_table", "Study-drug exposure"),
-    _f("14.1", "participants", "consort_fig", "Participant flow", "fig-consort"),
-    _t("14.2", "primary", "acr20_table", "ACR20 response by visit"),
-    _t("14.2", "primary", "acr20_gee_table", "ACR20 across visits, logistic GEE"),
-    _t("14.2", "primary", "das28_table", "DAS28-ESR remission at week 24"),
-    _t("14.2", "primary", "cdai_table", "Change in CDAI by visit"),
-    _t("14.2", "primary", "sdai_table", "Change in SDAI by visit"),
-    _t("14.2", "secondary", "acr50_70_table", "ACR50 and ACR70 response"),
-    _t("14.2", "secondary", "das28_crp_table", "Change in DAS28-CRP by visit"),
-    _t("14.2", "secondary", "remission_lda_table", "Remission and low disease activity"),
-    _t("14.2", "secondary", "eular_table", "EULAR response"),
-    _t("14.2", "secondary", "boolean_table", "ACR/EULAR Boolean remission"),
-    _t("14.2", "secondary", "haq_table", "Change in HAQ-DI by visit"),
-    _t("14.2", "secondary", "forest_table", "Binary endpoints at week 24"),
-    _t("14.2", "estimands", "estimand_results_table", "Estimands and sensitivity analyses"),
-    _t("14.2", "individual", "tte_table", "Time to first ACR20 response"),
-    _t("14.2", "individual", "subgroup_acr20_table", "ACR20 at week 24 by subgroup"),
-    _t("14.2", "individual", "subgroup_cdai_table", "Change in CDAI at week 24 by subgroup"),
-    _t("14.2", "biomarkers", "bio_change_table", "Change in immunological markers"),
-    _t("14.2", "biomarkers", "bio_association_table", "Baseline markers and response"),
-    _f("14.2", "primary", "acr20_by_visit_fig", "ACR20 response by visit", "fig-acr20-by-visit"),
-    _f(
-        "14.2",
-        "primary",
-        "cdai_sdai_change_fig",
-        "Mean change in CDAI and SDAI",
-        "fig-cdai-sdai-change",
-    ),  # fmt: skip
-    _f(
-        "14.2",
-        "primary",
-        "individual_change_fig",
-        "Individual change in CDAI and SDAI",
-        "fig-individual-change",
-    ),  # fmt: skip
-    _f("14.2", "secondary", "acr50_fig", "ACR50 response by visit", "fig-acr50"),
-    _f("14.2", "secondary", "acr70_fig", "ACR70 response by visit", "fig-acr70"),
-    _f("14.2", "secondary", "das28_crp_fig", "Mean change in DAS28-CRP", "fig-das28-crp"),
-    _f("14.2", "secondary", "eular_fig", "EULAR response categories", "fig-eular"),
-    _f("14.2", "secondary", "components_fig", "ACR core-set components", "fig-components"),
-    _f("14.2", "secondary", "forest_fig", "Binary endpoints at week 24", "fig-forest"),
-    _f(
-        "14.2",
-        "estimands",
-        "cdai_tipping_fig",
-        "Tipping-point analysis of CDAI",
-        "fig-cdai-tipping-point",
-    ),  # fmt: skip
-    _f("14.2", "individual", "tte_fig", "Time to first ACR20 response", "fig-time-to-acr20"),
-    _f(
-        "14.2",
-        "individual",
-        "trajectories_fig",
-        "Individual DAS28-ESR and CDAI",
-        "fig-trajectories",
-    ),  # fmt: skip
-    _f(
-        "14.2",
-        "individual",
-        "waterfall_fig",
-        "Change in CDAI at week 24 per participant",
-        "fig-waterfall-cdai",
-    ),  # fmt: skip
-    _f("14.2", "individual", "subgroup_fig", "Effects by subgroup", "fig-subgroups"),
-    _f("14.2", "biomarkers", "bio_treg_fig", "Treg cells by visit", "fig-bio-treg"),
-    _f("14.2", "biomarkers", "bio_ratio_fig", "Th17 cells by visit", "fig-bio-th17"),
-    _f("14.2", "biomarkers", "bio_roc_fig", "Baseline markers: ROC curves", "fig-bio-roc"),
-    _t("14.3", "safety", "safety_exposure_table", "Exposure by dosing cycle"),
-    _t("14.3", "safety", "safety_overview_table", "Adverse events: overview"),
-    _t("14.3", "safety", "safety_terms_table", "Adverse events by organ class and term"),
-    _t("14.3", "safety", "safety_shift_table", "Laboratory shifts"),
-    _f(
-        "14.3", "safety", "safety_onset_fig", "Adverse-event onset and dosing", "fig-safety-onset"
-    ),  # fmt: skip
-    _f("14.3", "safety", "safety_labs_fig", "Safety laboratory values", "fig-safety-labs"),
-    Output(
-        "16.2",
-        "Listing",
-        "chapters/listings",
-        "listing_discontinued",
-        "Participants who discontinued",
-        number="16.2.1",
-    ),  # fmt: skip
-    Output(
-        "16.2",
-        "Listing",
-        "chapters/listings",
-        "listing_efficacy",
-        "Individual efficacy responses",
-        number="16.2.6",
-    ),  # fmt: skip
-    Output(
-        "16.2",
-        "Listing",
-        "chapters/listings",
-        "listing_adverse_events",
-        "Adverse events by participant",
-        number="16.2.7",
-    ),  # fmt: skip
-)
+    *_tables("14.1", "participants", [
+        ("baseline_table", "Demographic and baseline characteristics"),
+        ("withdrawal_table", "Withdrawals by reason"),
+        ("exposure_table", "Study-drug exposure"),
+    ]),
+    *_figures("14.1", "participants", [("consort_fig", "Participant flow", "fig-consort")]),
+    *_tables("14.2", "primary", [
+        ("acr20_table", "ACR20 response by visit"),
+        ("acr20_gee_table", "ACR20 across visits, logistic GEE"),
+        ("das28_table", "DAS28-ESR remission at week 24"),
+        ("cdai_table", "Change in CDAI by visit"),
+        ("sdai_table", "Change in SDAI by visit"),
+    ]),
+    *_tables("14.2", "secondary", [
+        ("acr50_70_table", "ACR50 and ACR70 response"),
+        ("das28_crp_table", "Change in DAS28-CRP by visit"),
+        ("remission_lda_table", "Remission and low disease activity"),
+        ("eular_table", "EULAR response"),
+        ("boolean_table", "ACR/EULAR Boolean remission"),
+        ("haq_table", "Change in HAQ-DI by visit"),
+        ("forest_table", "Binary endpoints at week 24"),
+    ]),
+    *_tables("14.2", "estimands", [
+        ("estimand_results_table", "Estimands and sensitivity analyses"),
+    ]),
+    *_tables("14.2", "individual", [
+        ("tte_table", "Time to first ACR20 response"),
+        ("subgroup_acr20_table", "ACR20 at week 24 by subgroup"),
+        ("subgroup_cdai_table", "Change in CDAI at week 24 by subgroup"),
+    ]),
+    *_tables("14.2", "biomarkers", [
+        ("bio_change_table", "Change in immunological markers"),
+        ("bio_association_table", "Baseline markers and response"),
+    ]),
+    *_figures("14.2", "primary", [
+        ("acr20_by_visit_fig", "ACR20 response by visit", "fig-acr20-by-visit"),
+        ("cdai_sdai_change_fig", "Mean change in CDAI and SDAI", "fig-cdai-sdai-change"),
+        ("individual_change_fig", "Individual change in CDAI and SDAI", "fig-individual-change"),
+    ]),
+    *_figures("14.2", "secondary", [
+        ("acr50_fig", "ACR50 response by visit", "fig-acr50"),
+        ("acr70_fig", "ACR70 response by visit", "fig-acr70"),
+        ("das28_crp_fig", "Mean change in DAS28-CRP", "fig-das28-crp"),
+        ("eular_fig", "EULAR response categories", "fig-eular"),
+        ("components_fig", "ACR core-set components", "fig-components"),
+        ("forest_fig", "Binary endpoints at week 24", "fig-forest"),
+    ]),
+    *_figures("14.2", "estimands", [
+        ("cdai_tipping_fig", "Tipping-point analysis of CDAI", "fig-cdai-tipping-point"),
+    ]),
+    *_figures("14.2", "individual", [
+        ("tte_fig", "Time to first ACR20 response", "fig-time-to-acr20"),
+        ("trajectories_fig", "Individual DAS28-ESR and CDAI", "fig-trajectories"),
+        ("waterfall_fig", "Change in CDAI at week 24 per participant", "fig-waterfall-cdai"),
+        ("subgroup_fig", "Effects by subgroup", "fig-subgroups"),
+    ]),
+    *_figures("14.2", "biomarkers", [
+        ("bio_treg_fig", "Treg cells by visit", "fig-bio-treg"),
+        ("bio_ratio_fig", "Th17 cells by visit", "fig-bio-th17"),
+        ("bio_roc_fig", "Baseline markers: ROC curves", "fig-bio-roc"),
+    ]),
+    *_tables("14.3", "safety", [
+        ("safety_exposure_table", "Exposure by dosing cycle"),
+        ("safety_overview_table", "Adverse events: overview"),
+        ("safety_terms_table", "Adverse events by organ class and term"),
+        ("safety_shift_table", "Laboratory shifts"),
+    ]),
+    *_figures("14.3", "safety", [
+        ("safety_onset_fig", "Adverse-event onset and dosing", "fig-safety-onset"),
+        ("safety_labs_fig", "Safety laboratory values", "fig-safety-labs"),
+    ]),
+    Output("16.2", "Listing", "chapters/listings", "listing_discontinued",
+           "Participants who discontinued", number="16.2.1"),
+    Output("16.2", "Listing", "chapters/listings", "listing_efficacy",
+           "Individual efficacy responses", number="16.2.6"),
+    Output("16.2", "Listing", "chapters/listings", "listing_adverse_events",
+           "Adverse events by participant", number="16.2.7"),
+)  # fmt: skip
 """Every numbered output, in ICH E3 order (tables before figures within a section)."""
 
 

@@ -182,7 +182,7 @@ def plot_subgroup_forest(ard: Ard, panels: Sequence[tuple[dict[str, Any], str]])
 
     Parameters
     ----------
-    panels : (ids of record_binary_subgroups or record_change_subgroups, x-axis label)
+    panels : (ids of :func:`ldil2.results.individual.record_subgroups`, x-axis label)
     """
     first = _level_rows(ard, panels[0][0])
     fig, axes = plt.subplots(1, len(panels), figsize=(7, 0.42 * len(first) + 1.6), sharey=True,

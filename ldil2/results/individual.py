@@ -62,82 +62,64 @@ def subgroup_label(label: str, subgroup: str, level: str) -> str:
     return f"{label}, {sg.label}: {sg.levels[level]}"
 
 
-def record_binary_subgroups(
-    ard: Ard, endpoint: str, label: str, week: int, effects: list[Any]
+MEAN_CHANGE = "Mean change from baseline of the participants with a value."
+
+_DIFFERENCES = {
+    True: ("difference_newcombe", 100.0, "percentage points", "interaction_logistic"),
+    False: ("ancova", 1.0, "index points", "interaction_ancova"),
+}
+"""binary? -> (analysis of the difference within a level, scale, unit, interaction analysis)."""
+
+
+def record_subgroups(
+    ard: Ard, endpoint: str, label: str, week: int, effects: list[Any], binary: bool
 ) -> dict[str, dict[str, Any]]:
-    """Per subgroup level: responders (n) and participants (N) per arm (``count``), the
-    Newcombe risk difference (percentage points, ``difference_newcombe``); per subgroup the
-    interaction P (``interaction_logistic``, endpoint ``<endpoint>_<subgroup>``).
+    """The rows of :class:`ldil2.stats.subgroups.SubgroupEffect` results.
+
+    Per subgroup level and arm: for a binary response (`binary`) the responders (n) and the
+    participants (N) (``count``); for a change the participants (N) and the mean change
+    (``mean_sd``). Per level the difference Ld-IL2 minus placebo: the Newcombe risk difference
+    in percentage points (``difference_newcombe``) or the ANCOVA difference in index points
+    (``ancova``). Per subgroup the interaction P (``interaction_logistic`` or
+    ``interaction_ancova``, endpoint ``<endpoint>_<subgroup>``).
 
     Returns
     -------
     dict : subgroup -> ``{"levels": {level: {arm: id, "difference": id}}, "interaction": id}``
     """
+    analysis, scale, unit, interaction = _DIFFERENCES[binary]
     out: dict[str, dict[str, Any]] = {}
     for effect in effects:
         levels = {}
         for lv in effect.levels:
             name = subgroup_endpoint(endpoint, effect.subgroup, lv.level)
             text = subgroup_label(label, effect.subgroup, lv.level)
-            ids = {
-                arm: ard.record(name, text, "count", {"n": n, "N": total}, week=week, group=arm)
-                for arm, (n, total) in lv.counts.items()
-            }
+            ids = {arm: _record_arm(ard, name, text, week, lv, arm, binary) for arm in c.ARMS}
             ids["difference"] = ard.record(
                 name,
                 text,
-                "difference_newcombe",
-                {"estimate": 100 * lv.estimate, "lcl": 100 * lv.ci_low, "ucl": 100 * lv.ci_high},
+                analysis,
+                {
+                    "estimate": scale * lv.estimate,
+                    "lcl": scale * lv.ci_low,
+                    "ucl": scale * lv.ci_high,
+                },  # fmt: skip
                 week=week,
                 group="difference",
-                unit="percentage points",
+                unit=unit,
             )
             levels[lv.level] = ids
-        out[effect.subgroup] = {"levels": levels, "interaction": _interaction(
-            ard, endpoint, label, week, effect, "interaction_logistic"
-        )}  # fmt: skip
+        rid = _interaction(ard, endpoint, label, week, effect, interaction)
+        out[effect.subgroup] = {"levels": levels, "interaction": rid}
     return out
 
 
-def record_change_subgroups(
-    ard: Ard, endpoint: str, label: str, week: int, effects: list[Any]
-) -> dict[str, dict[str, Any]]:
-    """Per subgroup level: participants (N) and mean change per arm (``mean_sd``), the ANCOVA
-    difference (index points, ``ancova``); per subgroup the interaction P
-    (``interaction_ancova``). Returns the ids as :func:`record_binary_subgroups` does."""
-    out: dict[str, dict[str, Any]] = {}
-    for effect in effects:
-        levels = {}
-        for lv in effect.levels:
-            name = subgroup_endpoint(endpoint, effect.subgroup, lv.level)
-            text = subgroup_label(label, effect.subgroup, lv.level)
-            ids = {
-                arm: ard.record(
-                    name,
-                    text,
-                    "mean_sd",
-                    {"N": lv.counts[arm][1], "mean": lv.means[arm]},
-                    week=week,
-                    group=arm,
-                    unit="index points",
-                    method="Mean change from baseline of the participants with a value.",
-                )
-                for arm in c.ARMS
-            }
-            ids["difference"] = ard.record(
-                name,
-                text,
-                "ancova",
-                {"estimate": lv.estimate, "lcl": lv.ci_low, "ucl": lv.ci_high},
-                week=week,
-                group="difference",
-                unit="index points",
-            )
-            levels[lv.level] = ids
-        out[effect.subgroup] = {"levels": levels, "interaction": _interaction(
-            ard, endpoint, label, week, effect, "interaction_ancova"
-        )}  # fmt: skip
-    return out
+def _record_arm(ard: Ard, name: str, text: str, week: int, lv: Any, arm: str, binary: bool) -> str:
+    n, total = lv.counts[arm]
+    if binary:
+        return ard.record(name, text, "count", {"n": n, "N": total}, week=week, group=arm)
+    return ard.record(name, text, "mean_sd", {"N": total, "mean": lv.means[arm]}, week=week,
+                      group=arm, unit="index points", method=MEAN_CHANGE)  # fmt: skip
 
 
 def _interaction(ard: Ard, endpoint: str, label: str, week: int, effect: Any, analysis: str) -> str:
