@@ -15,8 +15,9 @@ from typing import Any
 import polars as pl
 import rtflite
 
-ROWS_PER_PAGE = 28
-"""Body rows on one landscape page (rtflite paginates longer tables, repeating the header)."""
+PAGE_ROWS = 40
+"""Rows of one landscape page, title, headings and footnote included (rtflite's ``nrow``): a
+longer table continues on the next page under its repeated column headings."""
 
 
 def rtf_escape(text: str) -> str:
@@ -71,7 +72,7 @@ def table_rtf(table: Any, number: str) -> str:
     justify = ["l"] + ["c"] * (len(header) - 1)
     document = rtflite.RTFDocument(
         df=frame,
-        rtf_page=rtflite.RTFPage(orientation="landscape", nrow=ROWS_PER_PAGE + 10),
+        rtf_page=rtflite.RTFPage(orientation="landscape", nrow=PAGE_ROWS),
         rtf_title=rtflite.RTFTitle(
             text=[rtf_escape(f"{number}. {table.caption}")], text_convert=False
         ),  # fmt: skip
