@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 
 import matplotlib
+import nbformat
 import pandas as pd
 import pytest
 from conftest import ROOT, assert_figure_output_deterministic
@@ -16,7 +17,7 @@ from conftest import ROOT, assert_figure_output_deterministic
 from ldil2 import contract as c
 from ldil2.book import chapter, individual, listings, outputs, tlf
 from ldil2.pipeline.common import zip_bytes
-from ldil2.pipeline.results import tlf_files
+from ldil2.pipeline.results import glued_files, results_values, tlf_files
 from ldil2.present.format import format_p
 from ldil2.present.listings import Listing, yes_no
 from ldil2.results.format import FILE_GLUE_PREFIX, TLF_DIR, tlf_zip_path
@@ -180,3 +181,30 @@ def test_tlf_page_links_every_output_from_its_page(shipped):
         if output.kind != "Figure":
             assert f'href="../{outputs.rtf_path(number)}"' in text
     assert f'href="../{tlf_zip_path(shipped.release.version)}"' in text
+
+
+def _notebook(glues: dict[str, str]) -> nbformat.NotebookNode:
+    prefix = "application/papermill.record/"
+    outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={f"{prefix}text/plain": repr(text)},
+            metadata={"scrapbook": {"name": name, "mime_prefix": prefix}},
+        )
+        for name, text in glues.items()
+    ]
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("", outputs=outputs)])
+
+
+def test_glued_files_collects_file_glues_and_leaves_them_out_of_the_values():
+    name = f"{FILE_GLUE_PREFIX}{TLF_DIR}/table-14.1.1.rtf"
+    notebooks = {"chapters/a": _notebook({name: "{\\rtf1 é}", "n_ldil2": "17"})}
+    assert glued_files(notebooks) == {f"{TLF_DIR}/table-14.1.1.rtf": "{\\rtf1 é}".encode()}
+    assert results_values(notebooks) == {"a:n_ldil2": "17"}
+
+
+def test_glued_files_refuses_one_path_with_two_contents():
+    name = f"{FILE_GLUE_PREFIX}{TLF_DIR}/x.rtf"
+    notebooks = {"chapters/a": _notebook({name: "one"}), "chapters/b": _notebook({name: "two"})}
+    with pytest.raises(ValueError, match="x.rtf glued with two contents"):
+        glued_files(notebooks)
