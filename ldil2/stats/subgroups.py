@@ -24,6 +24,8 @@ from ldil2.stats.means import ancova
 from ldil2.stats.proportions import newcombe_difference
 
 NAN = math.nan
+ANCOVA_PARAMETERS = 3  # intercept, arm, baseline: a fit needs more rows for a residual df
+INTERACTION_PARAMETERS = 5  # intercept, arm, level, arm x level, baseline
 
 
 @dataclass(frozen=True)
@@ -140,18 +142,16 @@ def change_subgroup(
         counts, means = {}, {}
         for arm in c.ARMS:
             values = part.loc[part[c.ARM] == arm, outcome].astype(float)
-            counts[arm], means[arm] = (
-                (NAN, len(values)),
-                float(values.mean()) if len(values) else NAN,
-            )
+            counts[arm] = (NAN, len(values))
+            means[arm] = float(values.mean()) if len(values) else NAN
             cells_ok &= len(values) > 0
         effect = (NAN, NAN, NAN)
-        if min(n for _, n in counts.values()) >= 2 and len(part) > 3:
+        if min(n for _, n in counts.values()) >= 2 and len(part) > ANCOVA_PARAMETERS:
             fit = ancova(part, outcome=outcome, baseline=baseline, week=week)
             effect = (fit.estimate, fit.ci_low, fit.ci_high)
         levels.append(SubgroupLevel(level, counts, means, *effect))
     p = NAN
-    if cells_ok and len(at) > 5:
+    if cells_ok and len(at) > INTERACTION_PARAMETERS:
         x = interaction_design(at, subgroup, baseline)
         p = float(sm.OLS(at[outcome].astype(float), x).fit().pvalues["treat:level"])
     return SubgroupEffect(subgroup, tuple(levels), p)
