@@ -87,7 +87,7 @@ def test_listings_list_every_discontinued_participant_and_every_adverse_event(bu
     assert tables[2].count("<tr>") - 2 == len(events)
     for term in events[c.AE_TERM].unique():
         assert f"<td>{html.escape(term)}</td>" in tables[2]
-    assert "listings.js" in text
+    assert "listings.js" in text and "listings.css" in text
 
 
 def test_individual_page_shows_its_figures_tables_and_the_subgroup_warning(built_book):
