@@ -180,7 +180,7 @@ def change_text(change: ChangedResult) -> str:
     unit = change.row.unit
     if stat == "p":
         return f"P {format_signed(new - old, 3)}"
-    if stat in ("n", "N", "count"):
+    if stat in ("n", "N", "count", "missing"):
         return f"{format_signed(new - old, 0)} {unit}".rstrip()
     if stat == "percent" or unit == "%":
         return f"{format_signed(new - old, 1)} percentage points"
