@@ -282,6 +282,12 @@ def conclusions_table(
     return HtmlTable(caption, tuple(header), tuple(rows), tuple(footnote))
 
 
+def _in_sentence(statement: str) -> str:
+    """A statement inside a sentence: its first letter in lower case unless it starts an
+    abbreviation (``More participants`` -> ``more participants``, ``DAS28-CRP`` unchanged)."""
+    return statement[0].lower() + statement[1:] if statement[1:2].islower() else statement
+
+
 def conclusions_line(
     conclusions: Sequence[Conclusion],
     ard: Ard,
@@ -291,8 +297,8 @@ def conclusions_line(
 ) -> str:
     """One sentence: whether any declared conclusion changed since the previous edition, from
     the recorded counts (``No declared conclusion changed since edition 2026.08.1.``, ``1 of 8
-    declared conclusions changed since edition 2026.08.1: ... is now met.``); on a first
-    edition, that there is no earlier edition."""
+    declared conclusions changed since edition 2026.08.1: more participants ... (now met).``);
+    on a first edition, that there is no earlier edition."""
     version, before = versions
     declared = int(ard.get(ids["count"], "N"))
     if before is None:
@@ -305,7 +311,8 @@ def conclusions_line(
     if not n_changed:
         return f"No declared conclusion changed since edition {before}."
     which = "; ".join(
-        f'"{k.statement}" is now {status_text(ard, ids[k.key]["current"], current[k.key])}'
+        f"{_in_sentence(k.statement)} "
+        f"(now {status_text(ard, ids[k.key]['current'], current[k.key])})"
         for k in changed
     )
     return (

@@ -234,9 +234,7 @@ def load_conclusions(path: Path) -> list[Conclusion]:
         raise ConclusionsError([f"{source}: field 'conclusions' violates 'a non-empty list'"])
     problems: list[str] = []
     found = [_check_entry(node, i, source, problems) for i, node in enumerate(entries.value)]
-    keys = [
-        str(_mapping(node)["key"].value) for node in entries.value if "key" in _mapping(node)
-    ]
+    keys = [str(_mapping(node)["key"].value) for node in entries.value if "key" in _mapping(node)]
     for key in sorted({k for k in keys if keys.count(k) > 1}):
         problems.append(f"{source}: key {key!r} violates 'unique' (used {keys.count(key)} times)")
     if problems:
