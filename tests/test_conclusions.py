@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ldil2.data.release import load
-from ldil2.pipeline import snapshots
+from ldil2.pipeline import cache, snapshots, toc
 from ldil2.results import conclusions as cc
 from ldil2.results.ard import Ard
 from ldil2.results.format import ANALYSES, Row
@@ -288,3 +288,20 @@ def test_record_conclusions_records_met_changed_and_the_counts():
     ids = cc.record_conclusions(first, declared, now, None)
     assert math.isnan(first.get(ids["acr20"]["current"], "changed"))
     assert ids["acr20"]["previous"] is None and first.get(ids["count"], "n") == 0
+
+
+def test_chapter_key_of_a_chapter_reading_the_conclusions_follows_the_file(tmp_path):
+    # the build: a page declaring conclusions.yml re-executes when a declared conclusion changes
+    root = tmp_path / "book"
+    root.mkdir()
+    (root / "requirements.txt").write_text("pins\n")
+    md = root / "changes.md"
+    md.write_text("source\n")
+    declared = root / toc.CONCLUSIONS_READ
+    declared.write_text("conclusions: [a]\n")
+    reads = ("subjects.csv", toc.CONCLUSIONS_READ)
+    before = cache.chapter_key(md, {}, tmp_path / "data", reads, root)
+    unaware = cache.chapter_key(md, {}, tmp_path / "data", ("subjects.csv",), root)
+    declared.write_text("conclusions: [b]\n")
+    assert cache.chapter_key(md, {}, tmp_path / "data", reads, root) != before
+    assert cache.chapter_key(md, {}, tmp_path / "data", ("subjects.csv",), root) == unaware
