@@ -470,3 +470,21 @@ def test_built_landing_page_says_whether_a_conclusion_changed(built_book):
     assert line in _text(landing)
     version = load(ROOT / "data", tables=[]).version
     assert f"since edition {snapshots.previous_version(RELEASES, version)}" in line
+
+
+def test_conclusions_line_names_the_conclusions_that_cannot_be_compared(tmp_path):
+    root = _book(tmp_path, ONE)
+    snapshots.write_snapshot({}, gee(0.03), "2026.08.1", root / "releases")
+    path = tmp_path / "stage" / results.RESULTS_FILE
+    results.write_results(path, {}, [row(value=1.0)])  # this edition lacks the declared result
+    release = SimpleNamespace(version="2026.11.1", is_simulated=True, provenance="simulated")
+    ch = SimpleNamespace(params={"results": str(path)}, release=release, population="per_protocol")
+    result = page.changes_result(ch, root)
+    assert result.values["conclusions_line"] == (
+        "No declared conclusion changed since edition 2026.08.1 (1 of them cannot be compared: "
+        "not computed or not estimable in one edition)."
+    )
+    cells = result.tables["conclusions_table"].to_frame().iloc[0]
+    assert cells["Edition 2026.11.1: status"] == cc.NOT_COMPUTED
+    assert cells["Edition 2026.11.1: estimate (95% CI); P"] == "-"
+    assert cells["Conclusion changed"] == shown.NOT_COMPARABLE

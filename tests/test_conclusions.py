@@ -305,3 +305,13 @@ def test_chapter_key_of_a_chapter_reading_the_conclusions_follows_the_file(tmp_p
     declared.write_text("conclusions: [b]\n")
     assert cache.chapter_key(md, {}, tmp_path / "data", reads, root) != before
     assert cache.chapter_key(md, {}, tmp_path / "data", ("subjects.csv",), root) == unaware
+
+
+def test_record_conclusions_cannot_compare_a_result_one_edition_lacks():
+    # e.g. an edition built with other parameters that does not compute the declared result
+    declared = [conclusion(alpha=0.05)]
+    before = {"acr20": cc.evaluate(declared[0], gee_rows(2.64, 1.12, 6.26, 0.027))}
+    ard = Ard("changes")
+    ids = cc.record_conclusions(ard, declared, {"acr20": cc.evaluate(declared[0], [])}, before)
+    assert math.isnan(ard.get(ids["acr20"]["current"], "changed"))
+    assert ard.get(ids["count"], "n") == 0

@@ -235,9 +235,15 @@ def status_text(ard: Ard, rid: str, evaluation: Evaluation) -> str:
     return cc.MET if met == 1 else cc.NOT_MET
 
 
+NOT_COMPARABLE = "cannot be compared"
+"""A conclusion whose rule cannot be evaluated in one of the editions."""
+
+
 def changed_text(ard: Ard, rid: str) -> str:
-    """``yes`` / ``no`` from the recorded ``changed`` row."""
-    return "yes" if ard.get(rid, "changed") == 1 else "no"
+    """``yes`` / ``no`` from the recorded ``changed`` row; :data:`NOT_COMPARABLE` when it is
+    empty."""
+    changed = ard.get(rid, "changed")
+    return NOT_COMPARABLE if math.isnan(changed) else ("yes" if changed == 1 else "no")
 
 
 def conclusions_table(
@@ -308,15 +314,22 @@ def conclusions_line(
         )
     changed = [k for k in conclusions if changed_text(ard, ids[k.key]["current"]) == "yes"]
     n_changed = int(ard.get(ids["count"], "n"))
+    open_ = sum(changed_text(ard, ids[k.key]["current"]) == NOT_COMPARABLE for k in conclusions)
+    aside = (
+        f" ({open_} of them {NOT_COMPARABLE}: not computed or not estimable in one edition)"
+        if open_
+        else ""
+    )
     if not n_changed:
-        return f"No declared conclusion changed since edition {before}."
+        return f"No declared conclusion changed since edition {before}{aside}."
     which = "; ".join(
         f"{_in_sentence(k.statement)} "
         f"(now {status_text(ard, ids[k.key]['current'], current[k.key])})"
         for k in changed
     )
     return (
-        f"{n_changed} of {declared} declared conclusions changed since edition {before}: {which}."
+        f"{n_changed} of {declared} declared conclusions changed since edition {before}{aside}: "
+        f"{which}."
     )
 
 

@@ -358,9 +358,10 @@ def record_conclusions(
     ``conclusion_previous``: ``met``) and the counts (endpoint :data:`CONCLUSIONS`: ``N``
     declared, ``n`` changed).
 
-    ``changed`` is 1 when the status differs between the editions, 0 when not, NaN when there
-    is no previous edition (`previous` None). `current` and `previous` are keyed by
-    conclusion key.
+    ``changed`` is 1 when the rule is met in one edition and not in the other, 0 when both
+    agree, NaN when they cannot be compared: no previous edition (`previous` None), or the rule
+    cannot be evaluated in one of them (not computed, not estimable). `current` and `previous`
+    are keyed by conclusion key.
 
     Returns
     -------
@@ -370,7 +371,8 @@ def record_conclusions(
     for conclusion in conclusions:
         now = current[conclusion.key]
         before = None if previous is None else previous[conclusion.key]
-        changed = math.nan if before is None else float(before.status != now.status)
+        comparable = before is not None and not (math.isnan(before.met) or math.isnan(now.met))
+        changed = float(before.met != now.met) if comparable else math.nan
         stats = {"met": now.met, "changed": changed, "no_effect": conclusion.rule.no_effect}
         if conclusion.rule.alpha is not None:
             stats["alpha"] = conclusion.rule.alpha
