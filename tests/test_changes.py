@@ -279,7 +279,7 @@ def test_page_shows_reader_labels_only_and_no_settings(shipped):
 
 def test_page_first_table_is_the_declared_conclusions_with_both_editions(shipped):
     result, _, _, _, version, before = shipped
-    declared = cc.load_conclusions(ROOT / cc.CONCLUSIONS_FILE)
+    declared = cc.load_conclusions(ROOT / toc.CONCLUSIONS_READ)
     table = result.tables["conclusions_table"].to_frame()
     assert len(table) == len(declared)
     assert list(table.columns) == [
@@ -422,7 +422,7 @@ def test_page_alone_uses_the_own_snapshot(tmp_path):
 
 def test_rule_text_reads_the_numbers_of_the_rule_from_the_pages_rows():
     # the numbers of a decision rule are ARD rows of the page before they are text
-    k = cc.load_conclusions(ROOT / cc.CONCLUSIONS_FILE)[0]
+    k = cc.load_conclusions(ROOT / toc.CONCLUSIONS_READ)[0]
     ard = Ard("changes")
     evaluation = cc.evaluate(k, gee(0.03))
     ids = cc.record_conclusions(ard, [k], {k.key: evaluation}, None)
@@ -454,7 +454,7 @@ def test_built_changes_page_opens_with_the_conclusions_and_its_counts_match(buil
     n_comparisons = int(re.search(r"lists the (\d+)", summary).group(1))
     indented = [t.count('style="padding-left: 1.5em"') for t in tables]
     assert indented[1:] == [n_comparisons, n_results]
-    declared = cc.load_conclusions(ROOT / cc.CONCLUSIONS_FILE)
+    declared = cc.load_conclusions(ROOT / toc.CONCLUSIONS_READ)
     body = re.search(r"<tbody>(.*?)</tbody>", tables[0], re.S).group(1)
     assert body.count("<tr>") == len(declared)  # one row a conclusion
     assert "_" not in _text("".join(tables))  # no internal names

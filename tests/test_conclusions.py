@@ -62,7 +62,7 @@ def conclusion(**rule) -> cc.Conclusion:
 
 def test_committed_conclusions_name_results_of_both_shipped_snapshots():
     # every declared result exists in the snapshot of each shipped release, on its page
-    declared = cc.load_conclusions(ROOT / cc.CONCLUSIONS_FILE)
+    declared = cc.load_conclusions(ROOT / toc.CONCLUSIONS_READ)
     assert {c.role for c in declared} == set(cc.ROLES)  # primary, sensitivity, secondary, safety
     for version in snapshots.snapshot_versions(RELEASES):
         rows = snapshots.read_snapshot(RELEASES / f"{version}.json")["rows"]
@@ -76,7 +76,7 @@ def test_committed_conclusions_name_results_of_both_shipped_snapshots():
 
 def test_committed_conclusions_cover_each_primary_endpoint_of_the_report():
     # the trial report's primary outcomes: ACR20, DAS28-ESR < 2.6, change in CDAI or SDAI
-    primary = [c for c in cc.load_conclusions(ROOT / cc.CONCLUSIONS_FILE) if c.role == "primary"]
+    primary = [c for c in cc.load_conclusions(ROOT / toc.CONCLUSIONS_READ) if c.role == "primary"]
     endpoints = {c.result_id.split(".")[0] for c in primary}
     assert endpoints == {"acr20", "das28_esr_remission", "chg_cdai", "chg_sdai"}
     assert all(c.population == "per_protocol" for c in primary)  # the published analysis

@@ -20,13 +20,12 @@ from ldil2.pipeline.config import find_root
 from ldil2.pipeline.earlier import EARLIER_RELEASE, earlier_release_rule
 from ldil2.pipeline.results import read_results
 from ldil2.pipeline.snapshots import RELEASES_DIR, previous_version, read_snapshot
-from ldil2.pipeline.toc import NEEDS_RESULTS, document_titles
+from ldil2.pipeline.toc import CONCLUSIONS_READ, NEEDS_RESULTS, document_titles
 from ldil2.present import changes as shown
 from ldil2.present import notes
 from ldil2.results.ard import Ard
 from ldil2.results.changes import changed_results, compared_results
 from ldil2.results.conclusions import (
-    CONCLUSIONS_FILE,
     Conclusion,
     evaluate,
     load_conclusions,
@@ -105,7 +104,7 @@ def landing_conclusions(ch: Any, root: Path | None = None) -> Result:
     conclusion changed since the previous edition (:func:`ldil2.present.changes.
     conclusions_line`), rendered from the conclusion rows it records."""
     root, releases_dir = _paths(root)
-    declared = load_conclusions(root / CONCLUSIONS_FILE)
+    declared = load_conclusions(root / CONCLUSIONS_READ)
     compared = editions(ch, releases_dir)
     ard = Ard("index", ch.population)
     ids, current, _ = _conclusions(ard, declared, compared)
@@ -189,7 +188,7 @@ def changes_result(ch: Any, root: Path | None = None) -> Result:
     result). Every count is an ARD row of this page.
     """
     root, releases_dir = _paths(root)
-    declared = load_conclusions(root / CONCLUSIONS_FILE)
+    declared = load_conclusions(root / CONCLUSIONS_READ)
     compared = editions(ch, releases_dir)
     ard = Ard(CHAPTER, ch.population)
     ids, current, previous = _conclusions(ard, declared, compared)

@@ -28,9 +28,6 @@ import yaml
 from ldil2.results.ard import Ard
 from ldil2.results.format import POPULATION_CODES, Row
 
-CONCLUSIONS_FILE = "conclusions.yml"
-"""The declared conclusions, at the book root."""
-
 ROLES: dict[str, str] = {
     "primary": "Primary endpoint",
     "sensitivity": "Sensitivity analysis",
