@@ -481,8 +481,8 @@ def test_conclusions_line_names_the_conclusions_that_cannot_be_compared(tmp_path
     ch = SimpleNamespace(params={"results": str(path)}, release=release, population="per_protocol")
     result = page.changes_result(ch, root)
     assert result.values["conclusions_line"] == (
-        "No declared conclusion changed since edition 2026.08.1 (1 of them cannot be compared: "
-        "not computed or not estimable in one edition)."
+        "No declared conclusion changed since edition 2026.08.1; 1 of the 1 cannot be compared "
+        "(not computed or not estimable in one edition)."
     )
     cells = result.tables["conclusions_table"].to_frame().iloc[0]
     assert cells["Edition 2026.11.1: status"] == cc.NOT_COMPUTED

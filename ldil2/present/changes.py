@@ -316,7 +316,8 @@ def conclusions_line(
     n_changed = int(ard.get(ids["count"], "n"))
     open_ = sum(changed_text(ard, ids[k.key]["current"]) == NOT_COMPARABLE for k in conclusions)
     aside = (
-        f" ({open_} of them {NOT_COMPARABLE}: not computed or not estimable in one edition)"
+        f"; {open_} of the {declared} {NOT_COMPARABLE} (not computed or not estimable in one "
+        "edition)"
         if open_
         else ""
     )
@@ -328,8 +329,8 @@ def conclusions_line(
         for k in changed
     )
     return (
-        f"{n_changed} of {declared} declared conclusions changed since edition {before}{aside}: "
-        f"{which}."
+        f"{n_changed} of {declared} declared conclusions changed since edition {before}: "
+        f"{which}{aside}."
     )
 
 
