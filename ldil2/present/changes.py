@@ -246,6 +246,17 @@ def changed_text(ard: Ard, rid: str) -> str:
     return NOT_COMPARABLE if math.isnan(changed) else ("yes" if changed == 1 else "no")
 
 
+STATUS_HEADER = "status: estimate (95% CI); P"
+"""What an edition's cell of the conclusions table holds."""
+
+
+def edition_cell(ard: Ard, rid: str, evaluation: Evaluation) -> str:
+    """One edition's cell of a conclusion: ``met: 4.08 (1.35 to 12.33); P = 0.013``."""
+    text = evaluation_text(evaluation)
+    status = status_text(ard, rid, evaluation)
+    return status if text == "-" else f"{status}: {text}"
+
+
 def conclusions_table(
     conclusions: Sequence[Conclusion],
     current: Mapping[str, Evaluation],
@@ -255,37 +266,41 @@ def conclusions_table(
     versions: tuple[str, str | None],
     footnote: Sequence[str],
 ) -> HtmlTable:
-    """Table 1 of "What changed": each declared conclusion, previous edition -> this edition
-    (estimate and 95% CI, P, status) and whether it changed; without a previous edition, this
-    edition only."""
+    """Table 1 of "What changed": each declared conclusion under a heading of its role, its
+    decision rule, previous edition -> this edition (status, estimate and 95% CI, P) and
+    whether it changed; without a previous edition, this edition only."""
     version, before = versions
     header = ["Declared conclusion", "Decision rule"]
     if previous is not None:
-        header += [f"Edition {before}: estimate (95% CI); P", f"Edition {before}: status"]
-    header += [f"Edition {version}: estimate (95% CI); P", f"Edition {version}: status"]
+        header.append(f"Edition {before}: {STATUS_HEADER}")
+    header.append(f"Edition {version}: {STATUS_HEADER}")
     if previous is not None:
         header.append("Conclusion changed")
-    rows = []
+    rows: list[tuple[str, ...]] = []
+    kinds: list[str] = []
+    role = None
     for conclusion in conclusions:
+        if conclusion.role != role:
+            role = conclusion.role
+            rows.append((cc.ROLES[role],))
+            kinds.append("section")
         now, rid = current[conclusion.key], ids[conclusion.key]["current"]
         unit = now.unit or (previous[conclusion.key].unit if previous else "")
-        cells = [
-            f"{cc.ROLES[conclusion.role]}: {conclusion.statement}",
-            rule_text(conclusion, unit, ard, rid),
-        ]
+        cells = [conclusion.statement, rule_text(conclusion, unit, ard, rid)]
         if previous is not None:
             old = previous[conclusion.key]
-            cells += [evaluation_text(old), status_text(ard, ids[conclusion.key]["previous"], old)]
-        cells += [evaluation_text(now), status_text(ard, rid, now)]
+            cells.append(edition_cell(ard, ids[conclusion.key]["previous"], old))
+        cells.append(edition_cell(ard, rid, now))
         if previous is not None:
             cells.append(changed_text(ard, rid))
         rows.append(tuple(cells))
+        kinds.append("")
     caption = (
         f"Declared conclusions, edition {before} and edition {version}"
         if previous is not None
         else f"Declared conclusions, edition {version}"
     )
-    return HtmlTable(caption, tuple(header), tuple(rows), tuple(footnote))
+    return HtmlTable(caption, tuple(header), tuple(rows), tuple(footnote), tuple(kinds))
 
 
 def _in_sentence(statement: str) -> str:

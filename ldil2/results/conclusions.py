@@ -29,12 +29,12 @@ from ldil2.results.ard import Ard
 from ldil2.results.format import POPULATION_CODES, Row
 
 ROLES: dict[str, str] = {
-    "primary": "Primary endpoint",
-    "sensitivity": "Sensitivity analysis",
-    "secondary": "Key secondary endpoint",
+    "primary": "Primary endpoints",
+    "sensitivity": "Sensitivity analysis of a primary endpoint",
+    "secondary": "Key secondary endpoints",
     "safety": "Safety headline",
 }
-"""The role of a conclusion and its reader label."""
+"""The role of a conclusion and the heading of its rows in the conclusions table."""
 
 DIRECTIONS = ("greater", "less")
 """The side of the no-effect value a conclusion claims."""
