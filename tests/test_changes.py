@@ -18,7 +18,7 @@ from ldil2.book import changes as page
 from ldil2.data.release import load
 from ldil2.pipeline import results, snapshots, toc
 from ldil2.present import changes as shown
-from ldil2.present.format import format_p
+from ldil2.present.format import format_p, format_signed, format_threshold
 from ldil2.results import conclusions as cc
 from ldil2.results.ard import Ard
 from ldil2.results.changes import NOT_RESULTS, ChangedResult, changed_results
@@ -486,3 +486,27 @@ def test_conclusions_line_names_the_conclusions_that_cannot_be_compared(tmp_path
     cells = result.tables["conclusions_table"].to_frame().iloc[0]
     assert cells[f"Edition 2026.11.1: {shown.STATUS_HEADER}"] == cc.NOT_COMPUTED
     assert cells["Conclusion changed"] == shown.NOT_COMPARABLE
+
+
+def test_format_signed_and_threshold_of_the_page():
+    assert format_signed(4.26, 1) == "+4.3"
+    assert format_signed(-0.444, 2) == "-0.44"
+    assert format_signed(-0.004, 2) == "0"  # rounds to zero: no sign
+    assert format_signed(math.nan) == "not estimable"
+    assert format_threshold(0.05) == "P < 0.05"
+
+
+def test_rule_text_of_a_ci_rule_names_the_measure():
+    k = cc.Conclusion(
+        "ae",
+        "safety",
+        "More AEs",
+        "ae_any.all.safety.difference.newcombe",
+        "safety",
+        cc.Rule("greater", 0.0, None, True),
+    )
+    ard = Ard("changes")
+    ids = cc.record_conclusions(ard, [k], {"ae": cc.evaluate(k, [])}, None)
+    assert shown.rule_text(k, "percentage points", ard, ids["ae"]["current"]) == (
+        "95% CI of the difference above 0"
+    )

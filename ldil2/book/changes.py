@@ -212,7 +212,9 @@ def changes_result(ch: Any, root: Path | None = None) -> Result:
             "Each conclusion was declared in advance in conclusions.yml, naming the result "
             "that decides it and its decision rule; the estimate, 95% CI and P are that "
             "result's, the status says whether the rule is met ('not computed': the edition "
-            "has no such result). Conclusion changed: the status differs between the editions.",
+            "has no such result). Conclusion changed: yes when the rule is met in one edition "
+            "and not in the other; it cannot be compared when one edition has no such result "
+            "or it is not estimable there.",
             where,
             source,
         ),

@@ -207,7 +207,7 @@ def rule_text(conclusion: Conclusion, unit: str, ard: Ard, rid: str) -> str:
     if rule.alpha is not None:
         parts.append(format_threshold(ard.get(rid, "alpha")))
     if rule.ci_excludes_no_effect:
-        parts.append(f"95% CI of {_measure(unit).removeprefix('the ')} {side} {no_effect}")
+        parts.append(f"95% CI of {_measure(unit)} {side} {no_effect}")
     else:
         parts.append(f"{_measure(unit)} {side} {no_effect}")
     return " and ".join(parts)
