@@ -491,7 +491,7 @@ def test_conclusions_line_names_the_conclusions_that_cannot_be_compared(tmp_path
 def test_format_signed_and_threshold_of_the_page():
     assert format_signed(4.26, 1) == "+4.3"
     assert format_signed(-0.444, 2) == "-0.44"
-    assert format_signed(-0.004, 2) == "0"  # rounds to zero: no sign
+    assert format_signed(-0.004, 2) == "0.00"  # rounds to zero: no sign
     assert format_signed(math.nan) == "not estimable"
     assert format_threshold(0.05) == "P < 0.05"
 

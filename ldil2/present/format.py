@@ -110,7 +110,7 @@ def ci_clause(low: float, high: float, digits: int = 2, p: float | None = None) 
 
 
 def format_signed(value: float, digits: int = 1) -> str:
-    """'+4.3', '-0.44', '0' (a change that rounds to zero has no sign); NaN -> 'not
+    """'+4.3', '-0.44', '0.00' (a change that rounds to zero has no sign); NaN -> 'not
     estimable'."""
     if not math.isfinite(value):
         return NOT_ESTIMABLE
