@@ -1,13 +1,11 @@
 """Tests of the release snapshots (ldil2.pipeline.snapshots, format 2: ARD rows and glued
-texts), the results file of the build, the earlier data transfer, and the What-changed page
-(ldil2.book.changes), which compares ARD rows."""
+texts), the results file of the build and the earlier data transfer. The What-changed page,
+which compares ARD rows, is tested in tests/test_changes.py."""
 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
-from types import SimpleNamespace
 
 import nbformat
 import pandas as pd
@@ -15,10 +13,10 @@ import pytest
 from IPython.core.formatters import format_display_data
 
 from ldil2 import testing
-from ldil2.book import changes
 from ldil2.data.release import load
 from ldil2.pipeline import cache, earlier, results, snapshots, toc
 from ldil2.results import format as ard_format
+from ldil2.results.changes import changed_results
 from ldil2.results.format import Row
 
 RECORD = "application/papermill.record/"  # myst_nb.ext.glue.GLUE_PREFIX
@@ -226,8 +224,8 @@ def test_committed_snapshots_show_real_differences():
     other = snapshots.previous_version(store, version)
     assert other == earlier.EARLIER_RELEASE["version"]
     previous = snapshots.read_snapshot(store / f"{other}.json")
-    changed = changes.what_changed(current["rows"], previous["rows"])
-    assert 0 < len(changed) < len(current["rows"])
+    changed = changed_results(current["rows"], previous["rows"])
+    assert 0 < len(changed) < len({r.result_id for r in current["rows"]})
     assert current["edition"]["population"] == "per_protocol"
     assert all(isinstance(r.value, float) for r in current["rows"])
 
@@ -245,51 +243,3 @@ def test_read_snapshot_refuses_a_file_that_is_not_one(tmp_path):
     path.write_text('{"a": 1}')
     with pytest.raises(snapshots.SnapshotError, match="x.json: not a release snapshot"):
         snapshots.read_snapshot(path)
-
-
-def test_what_changed_compares_statistics_and_lists_added_and_removed():
-    previous = [row(value=70.0), row(stat="n", value=12), row("gone.w24.pp.ldil2.count", "n", 1)]
-    current = [row(value=76.5), row(stat="n", value=12), row("new.w24.pp.ldil2.count", "n", 2)]
-    changed = changes.what_changed(current, previous)
-    assert changed[["result_id", "stat", "previous", "current"]].values.tolist() == [
-        ["acr20.w24.pp.ldil2.proportion_wilson", "percent", 70.0, 76.5],
-        ["gone.w24.pp.ldil2.count", "n", 1.0, None],
-        ["new.w24.pp.ldil2.count", "n", None, 2.0],
-    ]
-    assert (
-        changed["label"].iloc[0]
-        == "ACR20 response, week 24, Ld-IL2 + MTX (proportion_wilson): percent"
-    )
-
-
-def test_what_changed_treats_not_estimable_on_both_sides_as_equal():
-    same = [row(stat="p", value=math.nan)]
-    assert changes.what_changed(same, [row(stat="p", value=math.nan)]).empty
-    assert len(changes.what_changed(same, [row(stat="p", value=0.5)])) == 1
-
-
-def test_changes_page_compares_the_build_rows_with_the_other_snapshot(tmp_path):
-    # the page in a build: current rows from the results file, one changed statistic -> one row
-    store = tmp_path / "releases"
-    snapshots.write_snapshot({}, [row(value=70.0), row(stat="n", value=12)], "2026.08.1", store)
-    path = tmp_path / "stage" / results.RESULTS_FILE
-    results.write_results(path, {}, [row(value=76.5), row(stat="n", value=12)])
-    release = SimpleNamespace(version="2026.11.1", is_simulated=True)
-    ch = SimpleNamespace(params={"results": str(path)}, release=release, population="per_protocol")
-    page = changes.changes_result(ch, store)
-    assert page.values["changes_count"] == 1 and page.values["changes_compared"] == 2
-    assert page.values["changes_summary"].startswith("1 of 2 statistics of this build")
-    table = page.tables["changes_table"].to_frame()
-    assert table.values.tolist() == [["primary", changes.row_label(row()), "70", "76.5"]]
-    # the counts the page shows are rows of its own ARD
-    assert {(r.stat, r.value) for r in page.ard.rows()} == {("count", 1.0), ("N", 2.0)}
-
-
-def test_changes_page_alone_uses_the_own_snapshot(tmp_path):
-    # the chapter run alone (JupyterLab): the committed snapshot of its data version
-    store = tmp_path / "releases"
-    snapshots.write_snapshot({}, [row(value=16)], "2026.11.1", store)
-    ch = SimpleNamespace(params={}, release=SimpleNamespace(version="2026.11.1"))
-    compared = changes.current_rows(ch, store)
-    assert compared.rows == [row(value=16)] and not compared.from_build
-    assert "committed snapshot of data release 2026.11.1" in compared.source

@@ -149,18 +149,22 @@ def _locate(job: ChapterJob, data_dir: Path, root: Path, cache: Path) -> None:
     job.cached = cache / f"{job.name.replace('/', '__')}.{job.key[:16]}.ipynb"
 
 
-def _locate_second_phase(
-    jobs: list[ChapterJob], stage: Path, data_dir: Path, root: Path, cache: Path
-) -> None:
+def _write_results(jobs: list[ChapterJob], stage: Path) -> Path:
     """Write ``<stage>/results.json`` (:func:`write_results`: values and ARD rows) from the
-    executed first-phase notebooks, inject its path as ``results`` into the second-phase jobs
-    and locate them."""
-    notebooks = {
-        job.name: nbformat.read(job.cached, as_version=4) for job in jobs if not job.second_phase
-    }
+    executed notebooks of `jobs`; return its path."""
+    notebooks = {job.name: nbformat.read(job.cached, as_version=4) for job in jobs}
     rows = [row for rows in book_rows(notebooks).values() for row in rows]
     results = stage / RESULTS_FILE
     write_results(results, results_values(notebooks), rows)
+    return results
+
+
+def _locate_second_phase(
+    jobs: list[ChapterJob], stage: Path, data_dir: Path, root: Path, cache: Path
+) -> None:
+    """Write the results file of the executed first-phase notebooks (:func:`_write_results`),
+    inject its path as ``results`` into the second-phase jobs and locate them."""
+    results = _write_results([job for job in jobs if not job.second_phase], stage)
     for job in jobs:
         if job.second_phase:
             job.params[NEEDS_RESULTS] = str(results)
@@ -292,6 +296,10 @@ def _build_locked(
             _execute([job for job in plan if not job.second_phase], root, jobs, kernels, log)
             _locate_second_phase(plan, out / "stage", data_dir, root, out / "cache")
             _execute([job for job in plan if job.second_phase], root, jobs, kernels, log)
+            # every document's values and rows (the landing page's conclusions_line too), for
+            # publishing and the release snapshot; the next build rewrites the file from the
+            # first phase before it locates the second, so their cache keys do not see this
+            _write_results(plan, out / "stage")
         finally:
             report.chapters = {
                 job.name: {"status": job.status, "seconds": round(job.seconds, 2), "key": job.key}

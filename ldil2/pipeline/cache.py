@@ -10,7 +10,7 @@ from typing import Any
 
 from ldil2 import contract
 from ldil2.pipeline.common import zip_bytes
-from ldil2.pipeline.toc import NEEDS_RESULTS, SNAPSHOTS_READ
+from ldil2.pipeline.toc import BOOK_READS, CONCLUSIONS_READ, NEEDS_RESULTS, SNAPSHOTS_READ
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
@@ -50,7 +50,8 @@ def chapter_key(
     data files count by their bytes, wherever they are), every file of the ``ldil2``
     package (relative path and bytes), ``requirements.txt`` of the book root, the data files the
     chapter declares plus those every load reads (subjects.csv, metadata.yml, published.csv),
-    the release snapshots ``releases/*.json`` when the chapter declares ``releases/``, and the
+    the release snapshots ``releases/*.json`` when the chapter declares ``releases/``, the
+    declared conclusions ``conclusions.yml`` when it declares that file, and the
     bytes of the results file when ``params`` holds ``results`` (a second-phase document).
     """
     digest = hashlib.sha256()
@@ -61,10 +62,12 @@ def chapter_key(
         digest.update(f"\0pkg:{path.relative_to(PACKAGE_DIR).as_posix()}\0".encode())
         digest.update(path.read_bytes())
     hash_files(digest, "pins", [root / REQUIREMENTS_FILE])
-    data_files = sorted((set(reads) | set(ALWAYS_READ)) - {SNAPSHOTS_READ})
+    data_files = sorted((set(reads) | set(ALWAYS_READ)) - set(BOOK_READS))
     hash_files(digest, "data", [data_dir / name for name in data_files])
     if SNAPSHOTS_READ in reads:
         hash_files(digest, "snapshot", sorted((root / SNAPSHOTS_READ).glob("*.json")))
+    if CONCLUSIONS_READ in reads:
+        hash_files(digest, "conclusions", [root / CONCLUSIONS_READ])
     if NEEDS_RESULTS in params:
         hash_files(digest, "results", [Path(params[NEEDS_RESULTS])])
     return digest.hexdigest()

@@ -134,7 +134,7 @@ def built_edition(build_dir: Path) -> tuple[str, dict, dict[str, Scalar], list[R
     ----------
     build_dir : the ``--out`` folder of ``python -m ldil2 build``: ``report.json`` (its
         ``data.version`` and ``parameters``), ``stage/results.json`` (the values glued by every
-        first-phase document) and ``results/ard.json`` (every ARD row of the build)
+        document, the second phase's too) and ``results/ard.json`` (every ARD row of the build)
 
     Raises
     ------

@@ -36,6 +36,14 @@ NEEDS_RESULTS = "results"
 SNAPSHOTS_READ = "releases/"
 
 
+# A chapter that declares this in ``ldil2: reads:`` reads the conclusions declared in advance
+# (``conclusions.yml`` of the book root, ldil2.results.conclusions): it joins its cache key.
+CONCLUSIONS_READ = "conclusions.yml"
+
+# Book-root files a chapter may declare it reads, besides the data release.
+BOOK_READS = (SNAPSHOTS_READ, CONCLUSIONS_READ)
+
+
 def toc_documents(root: Path) -> list[str]:
     """Document names (paths without suffix, relative to ``root``) of ``_toc.yml``, root first.
 
@@ -78,7 +86,7 @@ def chapter_reads(nb: nbformat.NotebookNode, md_path: Path) -> tuple[str, ...]:
     BuildError : the declaration is missing or names a file outside the data contract
     """
     declared = nb.metadata.get(FRONT_MATTER_KEY, {}).get(READS_KEY)
-    known = (*contract.RELEASE_TABLES, contract.METADATA, contract.PUBLISHED, SNAPSHOTS_READ)
+    known = (*contract.RELEASE_TABLES, contract.METADATA, contract.PUBLISHED, *BOOK_READS)
     if not isinstance(declared, list):
         raise BuildError(f"{md_path}: front matter needs '{FRONT_MATTER_KEY}: {READS_KEY}: [...]'")
     unknown = [name for name in declared if name not in known]
@@ -128,3 +136,16 @@ def parse_overrides(overrides: Iterable[str]) -> dict[str, Any]:
         else:
             parsed[key.strip()] = value
     return parsed
+
+
+def document_titles(root: Path) -> dict[str, str]:
+    """The title of every toc document (its first ``# `` heading), keyed by the last part of its
+    name (``chapters/primary`` -> ``primary``, the name an ARD row gives its page); a document
+    without a heading is left out."""
+    titles = {}
+    for name in toc_documents(root):
+        for line in (root / f"{name}.md").read_text(encoding="utf-8").splitlines():
+            if line.startswith("# "):
+                titles[Path(name).name] = line[2:].strip()
+                break
+    return titles

@@ -102,3 +102,22 @@ def ci_clause(low: float, high: float, digits: int = 2, p: float | None = None) 
     inside of the parentheses after an estimate named in words ('OR 0.22 per SD (...)')."""
     text = f"95% CI {low:.{digits}f} to {high:.{digits}f}"
     return text if p is None else f"{text}; {format_p(p)}"
+
+
+# ---------------------------------------------------------------------------------------------
+# changes between editions and decision rules (the "What changed" page)
+# ---------------------------------------------------------------------------------------------
+
+
+def format_signed(value: float, digits: int = 1) -> str:
+    """'+4.3', '-0.44', '0.00' (a change that rounds to zero has no sign); NaN -> 'not
+    estimable'."""
+    if not math.isfinite(value):
+        return NOT_ESTIMABLE
+    text = f"{value:+.{digits}f}"
+    return text[1:] if float(text) == 0 else text
+
+
+def format_threshold(alpha: float) -> str:
+    """'P < 0.05': the significance level of a decision rule."""
+    return f"P < {alpha:g}"

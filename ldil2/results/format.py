@@ -73,6 +73,13 @@ STATS: dict[str, str] = {
     "reproduced": "1 when a published number is reproduced, 0 when not",
     # participants, methods, data contract
     "missing": "count of missing values (participants or visits without a value)",
+    # declared conclusions (conclusions.yml)
+    "met": "1 when a declared conclusion's decision rule is met, 0 when not; empty when it "
+    "cannot be evaluated",
+    "changed": "1 when a declared conclusion's status differs from the previous edition's, 0 "
+    "when not; empty when there is no previous edition",
+    "alpha": "the significance level of a decision rule (met when P is below it)",
+    "no_effect": "the value of no difference a decision rule compares with (0, or 1 for a ratio)",
 }
 """The statistics an ARD row may hold."""
 
@@ -195,6 +202,16 @@ ANALYSES: dict[str, Analysis] = {
     ),
     "what_changed": Analysis(
         "Statistics of this build compared with the snapshot of the previous data release.", ""
+    ),
+    "conclusion": Analysis(
+        "A conclusion declared in advance (conclusions.yml), evaluated on this edition: its "
+        "decision rule applied to the result it names.",
+        "Akl et al., J Clin Epidemiol 2017;91:23-30 (living systematic reviews).",
+    ),
+    "conclusion_previous": Analysis(
+        "A conclusion declared in advance (conclusions.yml), evaluated on the previous "
+        "edition's snapshot.",
+        "Akl et al., J Clin Epidemiol 2017;91:23-30 (living systematic reviews).",
     ),
     # primary and secondary endpoints
     "published": Analysis(
