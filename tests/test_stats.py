@@ -209,15 +209,16 @@ def test_odds_ratio_woolf_matches_scipy_and_hand_arithmetic():
     ci = scipy.stats.contingency.odds_ratio([[12, 5], [10, 13]], kind="sample")
     interval = ci.confidence_interval()
     assert (result.ci_low, result.ci_high) == pytest.approx((interval.low, interval.high))
-    assert not result.corrected
+    assert result.estimable and result.description == "Woolf logit interval"
 
 
-def test_odds_ratio_haldane_correction_when_a_cell_is_zero():
-    # a=5, b=0, c=2, d=3 -> +0.5: OR = (5.5*3.5)/(0.5*2.5) = 15.4
-    result = odds_ratio(5, 5, 2, 5)
-    assert result.corrected
-    assert result.estimate == pytest.approx(15.4)
-    assert "Haldane" in result.description
+@pytest.mark.parametrize("cells", [(5, 5, 2, 5), (0, 17, 3, 23), (0, 17, 0, 23), (17, 17, 23, 23)])
+def test_odds_ratio_is_not_estimable_when_a_cell_is_zero(cells):
+    # a 0 cell: the sample OR is 0 or infinite; no Haldane 0.5 is added (issue 13 item 3)
+    result = odds_ratio(*cells)
+    assert not result.estimable
+    assert np.isnan([result.estimate, result.ci_low, result.ci_high]).all()
+    assert "not estimable" in result.description and "Haldane" not in result.description
 
 
 def test_ancova_matches_direct_ols(toy):

@@ -97,9 +97,9 @@ ANALYSES: dict[str, Analysis] = {
         "Newcombe, Stat Med 1998;17:873-890.",
     ),
     "or_woolf": Analysis(
-        "Odds ratio (Ld-IL2 vs placebo) with the Woolf logit 95% confidence interval; 0.5 is "
-        "added to every cell when a cell is 0 (Haldane-Anscombe).",
-        "Woolf, Ann Hum Genet 1955;19:251-253; Haldane, Ann Hum Genet 1956;20:309-311.",
+        "Odds ratio (Ld-IL2 vs placebo) with the Woolf logit 95% confidence interval; not "
+        "estimable (empty value) when a cell is 0, with no continuity correction.",
+        "Woolf, Ann Hum Genet 1955;19:251-253.",
     ),
     "fisher": Analysis(
         "Two-sided Fisher's exact test of the 2x2 table.", "Fisher, J R Stat Soc 1922;85:87-94."
