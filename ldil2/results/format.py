@@ -148,6 +148,18 @@ ANALYSES: dict[str, Analysis] = {
         "Rubin's rules (Barnard-Rubin degrees of freedom).",
         "Rubin 1987; Barnard & Rubin, Biometrika 1999;86:948-955.",
     ),
+    "mi_monte_carlo": Analysis(
+        "Monte Carlo standard errors of the multiple-imputation result (how much it would move "
+        "with another random seed): sqrt(B/m) for the pooled estimate, the jackknife over "
+        "imputations for the pooled P value.",
+        "White, Royston & Wood, Stat Med 2011;30:377-399.",
+    ),
+    "mi_imputations": Analysis(
+        "Number of imputations by von Hippel's two-stage rule: pilot imputations estimate the "
+        "fraction of missing information; its upper 95% confidence limit F sets "
+        "m = 1 + 1/2 (F / cv)^2 for a target coefficient of variation cv of the standard error.",
+        "von Hippel, Sociol Methods Res 2020;49:699-718.",
+    ),
     "nri": Analysis(
         "Non-responder imputation: participants without a value count as non-responders.",
         "EMA Guideline on missing data in confirmatory clinical trials, 2010.",
