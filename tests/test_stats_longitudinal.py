@@ -30,6 +30,16 @@ def expected() -> pd.DataFrame:
     return pd.read_csv(R / "small_sample.csv")
 
 
+@pytest.fixture(scope="module")
+def mixed(table):
+    return mixed_change(table, "chg_cdai", "base_cdai")
+
+
+@pytest.fixture(scope="module")
+def gee(table):
+    return gee_binary(table, "acr20")
+
+
 def r_value(expected: pd.DataFrame, model: str, quantity: str, week: int | None = None) -> float:
     rows = expected[(expected["model"] == model) & (expected["quantity"] == quantity)]
     rows = rows[rows["week"].isna()] if week is None else rows[rows["week"] == week]
@@ -38,8 +48,8 @@ def r_value(expected: pd.DataFrame, model: str, quantity: str, week: int | None 
     return float(rows["value"].iloc[0])
 
 
-def test_mixed_change_satterthwaite_matches_lmertest(table, expected):
-    result = mixed_change(table, "chg_cdai", "base_cdai")
+def test_mixed_change_satterthwaite_matches_lmertest(mixed, expected):
+    result = mixed
     r = {q: r_value(expected, "mixed", q) for q in ("estimate", "df", "p", "lcl", "ucl")}
     assert result.estimate == pytest.approx(r["estimate"], rel=1e-5)
     assert result.df == pytest.approx(r["df"], rel=1e-3)
@@ -52,15 +62,15 @@ def test_mixed_change_satterthwaite_matches_lmertest(table, expected):
         assert visit["ci_low"] == pytest.approx(r_value(expected, "mixed", "lcl", week), rel=1e-4)
 
 
-def test_mixed_change_keeps_the_wald_result_as_sensitivity(table, expected):
-    result = mixed_change(table, "chg_cdai", "base_cdai")
+def test_mixed_change_keeps_the_wald_result_as_sensitivity(mixed):
+    result = mixed
     assert result.wald.estimate == pytest.approx(result.estimate, rel=1e-9)
     assert result.wald.df == np.inf and result.wald.p_value < result.p_value
     assert "Sensitivity" in result.wald.description
 
 
-def test_gee_binary_mancl_derouen_matches_r(table, expected):
-    result = gee_binary(table, "acr20")
+def test_gee_binary_mancl_derouen_matches_r(gee, expected):
+    result = gee
     for effect, model in ((result, "gee_md"), (result.wald, "gee_robust")):
         assert effect.estimate == pytest.approx(r_value(expected, model, "estimate"), rel=1e-5)
         assert effect.p_value == pytest.approx(r_value(expected, model, "p"), abs=1e-6)
@@ -73,10 +83,10 @@ def test_gee_binary_mancl_derouen_matches_r(table, expected):
 
 
 def test_gee_binary_differs_from_geepacks_own_correlation_estimator_in_the_last_digits(
-    table, expected
+    gee, expected
 ):
     # why the footnote names the estimator: geepack's exchangeable estimate is another number
-    result = gee_binary(table, "acr20")
+    result = gee
     own = r_value(expected, "geepack_own", "estimate")
     assert own != pytest.approx(result.estimate, rel=1e-4)
     assert own == pytest.approx(result.estimate, rel=0.01)
