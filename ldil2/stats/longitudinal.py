@@ -373,14 +373,17 @@ def reml_variance(
     x: np.ndarray, y: np.ndarray, groups: np.ndarray, s2_u: float, s2: float
 ) -> RemlVariance:
     """Phi(theta), its derivatives and the REML covariance A of theta for the model
-    y = X b + u_group + e, V = s2_u Z Z' + s2 I.
+    y = X b + u_group + e, V = s2_u Z Z' + s2 I, computed participant by participant.
 
     Notes
     -----
-    With V_k = dV/dtheta_k (Z Z' and I) and P = V^-1 - V^-1 X Phi X' V^-1:
-    dPhi/dtheta_k = Phi X' V^-1 V_k V^-1 X Phi; the REML log-likelihood
-    l = -1/2 (log|V| + log|X' V^-1 X| + y' P y) has the Hessian
-    d2l/dtheta_k dtheta_l = 1/2 tr(P V_k P V_l) - y' P V_k P V_l P y; A = (-Hessian)^-1.
+    With V_k = dV/dtheta_k (Z Z' and I), W = V^-1 and P = W - W X Phi X' W:
+    dPhi/dtheta_k = Phi G_k Phi, G_k = X' W V_k W X; the REML log-likelihood
+    l = -1/2 (log|V| + log|X' W X| + y' P y) has the Hessian
+    d2l/dtheta_k dtheta_l = 1/2 tr(P V_k P V_l) - y' P V_k P V_l P y, with
+    tr(P V_k P V_l) = tr(W V_k W V_l) - 2 tr(Phi X' W V_k W V_l W X) + tr(Phi G_k Phi G_l) and
+    P y = W (y - X b_GLS); A = (-Hessian)^-1. V and W are block diagonal (one block per
+    participant), so nothing of size N x N is formed.
 
     Raises
     ------
@@ -390,18 +393,43 @@ def reml_variance(
     ----------
     Harville, J Am Stat Assoc 1977;72:320-338; Kuznetsova et al., J Stat Softw 2017;82(13).
     """
-    z = (groups[:, None] == np.unique(groups)[None, :]).astype(float)
-    derivatives = (z @ z.T, np.eye(len(y)))
-    vinv = np.linalg.inv(s2_u * derivatives[0] + s2 * derivatives[1])
-    vinv_x = vinv @ x
-    phi = np.linalg.inv(x.T @ vinv_x)
-    proj = vinv - vinv_x @ phi @ vinv_x.T
-    py = proj @ y
-    dphi = tuple(phi @ vinv_x.T @ d @ vinv_x @ phi for d in derivatives)
-    pv = [proj @ d for d in derivatives]
+    _, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    blocks = np.split(np.argsort(inverse, kind="stable"), np.cumsum(counts)[:-1])
+    p = x.shape[1]
+    weights, derivatives = [], []
+    info = np.zeros((p, p))
+    g = np.zeros((2, p, p))
+    g2 = np.zeros((2, 2, p, p))
+    trace = np.zeros((2, 2))
+    xwy = np.zeros(p)
+    for rows in blocks:
+        n = len(rows)
+        vk = (np.ones((n, n)), np.eye(n))
+        w = np.linalg.inv(s2_u * vk[0] + s2 * vk[1])
+        wx = w @ x[rows]
+        info += x[rows].T @ wx
+        xwy += wx.T @ y[rows]
+        for k in (0, 1):
+            g[k] += wx.T @ vk[k] @ wx
+            for m in (0, 1):
+                g2[k, m] += wx.T @ vk[k] @ w @ vk[m] @ wx
+                trace[k, m] += np.trace(w @ vk[k] @ w @ vk[m])
+        weights.append(w)
+        derivatives.append(vk)
+    phi = np.linalg.inv(info)
+    beta = phi @ xwy
+    quad = np.zeros((2, 2))
+    xwa = np.zeros((2, p))
+    for rows, w, vk in zip(blocks, weights, derivatives, strict=True):
+        r = w @ (y[rows] - x[rows] @ beta)  # the block of P y
+        a = [vk[k] @ r for k in (0, 1)]
+        for k in (0, 1):
+            xwa[k] += x[rows].T @ w @ a[k]
+            for m in (0, 1):
+                quad[k, m] += a[k] @ w @ a[m]
     hessian = np.array(
-        [[0.5 * np.trace(pv[k] @ pv[m]) - py @ derivatives[k] @ pv[m] @ py for m in (0, 1)]
-         for k in (0, 1)]
+        [[0.5 * (trace[k, m] - 2 * np.trace(phi @ g2[k, m]) + np.trace(phi @ g[k] @ phi @ g[m]))
+          - (quad[k, m] - xwa[k] @ phi @ xwa[m]) for m in (0, 1)] for k in (0, 1)]
     )  # fmt: skip
     information = -hessian
     if np.any(np.linalg.eigvalsh(information) <= 0):
@@ -409,7 +437,7 @@ def reml_variance(
             f"mixed model: REML information {information.tolist()} violates 'positive definite'"
             " (a variance component at 0); Satterthwaite degrees of freedom undefined"
         )
-    return RemlVariance(phi, (dphi[0], dphi[1]), np.linalg.inv(information))
+    return RemlVariance(phi, (phi @ g[0] @ phi, phi @ g[1] @ phi), np.linalg.inv(information))
 
 
 def satterthwaite_df(vector: np.ndarray, parts: RemlVariance) -> float:
