@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
 from efficacy_cases import across_odds_ratio
@@ -23,8 +24,13 @@ from ldil2.book.ledger import published_vs_book
 from ldil2.data.release import load
 from ldil2.derive.analysis import EULAR_LEVELS
 from ldil2.pipeline.config import PARAMETERS_FILE, read_parameters
-from ldil2.present.endpoints import ENDPOINT_HEADERS, GEE_HEADERS, eular_table_frame
-from ldil2.present.format import format_p
+from ldil2.present.endpoints import (
+    ENDPOINT_HEADERS,
+    GEE_HEADERS,
+    comparison_values,
+    eular_table_frame,
+)
+from ldil2.present.format import NOT_ESTIMABLE, format_p
 from ldil2.present.labels import ENDPOINT_LABELS, EULAR_CATEGORY_LABELS
 from ldil2.results.ard import Ard
 from ldil2.results.efficacy import record_gee, record_shares
@@ -153,19 +159,23 @@ def test_comparison_table_states_the_across_visit_model_and_imputation():
     assert ard.row(gee.across, "p").analysis == "gee_logit_nri"
 
 
-def test_odds_ratio_footnote_says_where_the_haldane_correction_applies():
-    # week 12: every Ld-IL2 participant responds (a 0 cell, Haldane-corrected); week 24: no 0 cell
+def test_odds_ratio_with_a_zero_cell_reads_not_estimable_and_the_footnote_says_why():
+    # week 12: every Ld-IL2 participant responds (a 0 cell); week 24: no 0 cell (issue 13 item 3)
     frames = [_frame(12, [True, True, False, True], c.PER_PROTOCOL),
               _frame(24, [True, False, False, True], c.PER_PROTOCOL)]  # fmt: skip
     ch = _fake_chapter(pd.concat(frames, ignore_index=True), c.PER_PROTOCOL, "none")
     ard = Ard("test", ch.population)
     comparisons = [efficacy.binary(ard, ch, "acr20", w) for w in (12, 24)]
-    corrected = efficacy.compare_binary_description(ch, ard, comparisons[:1])
+    zero = efficacy.compare_binary_description(ch, ard, comparisons[:1])
     plain = efficacy.compare_binary_description(ch, ard, comparisons[1:])
     both = efficacy.compare_binary_description(ch, ard, comparisons)
-    assert "Haldane" in corrected and "because one cell is 0" in corrected
-    assert "Haldane" not in plain and "Woolf logit interval;" in plain
-    assert "of a comparison that has a 0 cell (Haldane correction)" in both
+    assert "not estimable when a cell is 0" in zero and "no continuity correction" in zero
+    assert "not estimable" not in plain and "Woolf logit interval;" in plain
+    assert both == zero and "Haldane" not in both
+    assert np.isnan(ard.get(comparisons[0]["odds_ratio"], "estimate"))
+    values = comparison_values(ard, comparisons[0], "acr20_w12")
+    assert values["acr20_w12_or"] == NOT_ESTIMABLE
+    assert "nan" not in " ".join(values.values())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,7 +245,7 @@ def test_acr20_tables_cells_are_the_ard_rows_and_name_their_methods(primary_resu
     assert fisher.loc["24", "P (Fisher's exact)"] == format_p(
         ard.get("acr20.w24.pp.difference.fisher", "p")
     )
-    assert gee.loc["24", "P (GEE Wald)"] == format_p(
+    assert gee.loc["24", GEE_HEADERS["p"]] == format_p(
         ard.get("acr20.w24.pp.difference.gee_logit", "p")
     )
     rd = ard.result("acr20.w24.pp.difference.gee_risk_difference")
@@ -247,7 +257,7 @@ def test_acr20_tables_cells_are_the_ard_rows_and_name_their_methods(primary_resu
         f"{d['estimate']:.1f} ({d['lcl']:.1f} to {d['ucl']:.1f})"
     )
     # the two analyses give different P values for one comparison: their analysis ids differ
-    assert fisher.loc["24", "P (Fisher's exact)"] != gee.loc["24", "P (GEE Wald)"]
+    assert fisher.loc["24", "P (Fisher's exact)"] != gee.loc["24", GEE_HEADERS["p"]]
 
 
 LABEL_COLUMNS = ["Week", "Endpoint", "EULAR response"]

@@ -16,6 +16,7 @@ from ldil2.book.chapter import Chapter
 from ldil2.data.release import load
 from ldil2.pipeline.config import PARAMETERS_FILE, read_parameters
 from ldil2.present.format import format_p
+from ldil2.stats.imputation import von_hippel_imputations
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = read_parameters(ROOT / PARAMETERS_FILE)
@@ -52,7 +53,18 @@ def test_sensitivity_values_are_read_from_the_ard(sensitivity):
         f"{ard.get(mi, 'estimate'):.1f} (95% CI {ard.get(mi, 'lcl'):.1f} to "
         f"{ard.get(mi, 'ucl'):.1f})"
     )
-    assert values["mi_imputations"] == ard.get(mi, "count") == 10
+    # von Hippel's rule: 10 pilot imputations, then as many as the rule asks for
+    choice = "chg_cdai.w24.itt.all.mi_imputations"
+    assert ard.get(choice, "count") == values["cdai_mi_pilot"] == 10
+    m = von_hippel_imputations(ard.get(choice, "fmi"), 10, ard.get(choice, "tolerance"))
+    assert values["cdai_mi_imputations"] == ard.get(mi, "count") == ard.get(choice, "estimate") == m
+    assert values["mi_se_cv"] == f"{100 * PARAMS['mi_se_cv']:g}%"
+    mc = "chg_cdai.w24.itt.difference.mi_monte_carlo"
+    assert values["cdai_mi_mcse"] == (
+        f"Monte Carlo standard error {ard.get(mc, 'se'):.2f} for the estimate and "
+        f"{ard.get(mc, 'p'):.3f} for the P value"
+    )
+    assert 0 < ard.get(mc, "p") < 0.02
     assert values["cdai_ancova_p"] == format_p(ard.get("chg_cdai.w24.pp.difference.ancova", "p"))
     tipping = "chg_cdai.w24.itt.ldil2.tipping_point"
     assert ard.get(tipping, "max") == 30.0

@@ -17,7 +17,7 @@ from ldil2.present import endpoints as pe
 from ldil2.present.labels import CHANGE_UNITS, ENDPOINT_LABELS, INDEX_LABELS, endpoint_label
 from ldil2.results.ard import Ard
 from ldil2.results.efficacy import record_gee, record_means, record_mixed
-from ldil2.stats.longitudinal import LongitudinalResult
+from ldil2.stats.longitudinal import Effect, LongitudinalResult
 from ldil2.stats.proportions import response_by_arm
 
 
@@ -165,7 +165,8 @@ def test_endpoint_table_headers_name_their_methods():
     headers = " ".join(pe.ENDPOINT_HEADERS.values())
     assert "Newcombe" in headers and "Woolf" in headers and "Fisher" in headers
     gee = " ".join(pe.GEE_HEADERS.values())
-    assert "GEE delta method" in gee and "GEE Wald" in gee
+    assert "GEE delta method" in gee and "Mancl-DeRouen" in gee
+    assert "Satterthwaite" in " ".join(pe.CHANGE_HEADERS.values())
     assert "mixed model" in " ".join(pe.CHANGE_HEADERS.values())
     # no header is shared by two analyses
     every = [*pe.ENDPOINT_HEADERS.values(), *pe.GEE_HEADERS.values(), *pe.CHANGE_HEADERS.values()]
@@ -271,12 +272,13 @@ def test_gee_table_cells_are_the_ard_rows():
 def mixed_result() -> LongitudinalResult:
     per_visit = pd.DataFrame(
         {c.WEEK: [12, 24], "estimate": [-4.44, -2.0], "ci_low": [-8.0, -5.0],
-         "ci_high": [-1.0, 1.0], "p_value": [0.01, 0.2]}
+         "ci_high": [-1.0, 1.0], "p_value": [0.01, 0.2], "df": [30.5, 31.0]}
     )  # fmt: skip
+    wald = Effect(-3.2, -5.9, -0.5, 0.02, np.inf, "Wald z.")
     return LongitudinalResult(
         estimate=-3.2, ci_low=-6.0, ci_high=-0.4, p_value=0.025, measure="difference",
         per_visit=per_visit, n_subjects={c.ARM_LDIL2: 3, c.ARM_PLACEBO: 2},
-        n_observations=10, weeks=(12, 24), description="Mixed model.",
+        n_observations=10, weeks=(12, 24), description="Mixed model.", df=28.0, wald=wald,
     )  # fmt: skip
 
 
@@ -297,7 +299,12 @@ def test_change_table_means_next_to_the_model():
     assert frame.loc["24"].tolist() == ["-8.2 (-9.0 to -7.5), n = 3", "-", "-2.0 (-5.0 to 1.0)",
                                         "P = 0.200"]  # fmt: skip
     assert frame.loc["Across visits"].tolist() == ["", "", "-3.2 (-6.0 to -0.4)", "P = 0.025"]
+    # the large-sample Wald result stays beside it, labelled as sensitivity analysis
+    assert frame.loc[pe.SENSITIVITY].tolist() == ["", "", "-3.2 (-5.9 to -0.5)", "P = 0.020"]
     assert list(frame.columns[-2:]) == list(pe.CHANGE_HEADERS.values())
+    assert ard.get("chg_cdai.all.pp.difference.mixed_model", "df") == 28.0
+    assert ard.get("chg_cdai.w24.pp.difference.mixed_model", "df") == 31.0
+    assert ard.get("chg_cdai.all.pp.difference.mixed_model_wald", "p") == 0.02
     other = changed(ard, means_ids[(c.ARM_LDIL2, 24)], "mean", -1.0)
     frame = pe.change_table(other, means_ids, model, 1, "T", ()).to_frame().set_index("Week")
     assert frame.loc["24"].iloc[0] == "-1.0 (-9.0 to -7.5), n = 3"

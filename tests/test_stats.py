@@ -75,15 +75,19 @@ def test_gee_binary_matches_direct_statsmodels_fit(toy):
     result = gee_binary(toy, "acr20")
     data = _direct(toy)
     family, cov = sm.families.Binomial(), sm.cov_struct.Exchangeable()
-    fit = smf.gee("y ~ treat + C(week)", c.SUBJECT_ID, data, family=family, cov_struct=cov).fit()
-    assert result.estimate == pytest.approx(np.exp(fit.params["treat"]), rel=1e-6)
-    assert result.p_value == pytest.approx(fit.pvalues["treat"], rel=1e-6)
-    low, high = np.exp(fit.conf_int().loc["treat"])
-    assert (result.ci_low, result.ci_high) == pytest.approx((low, high), rel=1e-6)
+    model = smf.gee("y ~ treat + C(week)", c.SUBJECT_ID, data, family=family, cov_struct=cov)
+    for effect, cov_type in ((result, "bias_reduced"), (result.wald, "robust")):
+        fit = model.fit(cov_type=cov_type)
+        assert effect.estimate == pytest.approx(np.exp(fit.params["treat"]), rel=1e-6)
+        assert effect.p_value == pytest.approx(fit.pvalues["treat"], rel=1e-6)
+        low, high = np.exp(fit.conf_int().loc["treat"])
+        assert (effect.ci_low, effect.ci_high) == pytest.approx((low, high), rel=1e-6)
+    assert result.p_value > result.wald.p_value  # the bias-reduced sandwich is wider
     assert result.n_subjects == {c.ARM_LDIL2: 20, c.ARM_PLACEBO: 20}
     assert result.n_observations == len(data)
     assert result.weeks == WEEKS
-    assert "exchangeable" in result.description and "robust" in result.description
+    assert "exchangeable" in result.description and "Mancl-DeRouen" in result.description
+    assert "moment estimator" in result.description
     assert 0 < result.p_value < 1
 
 
@@ -91,7 +95,8 @@ def test_gee_binary_per_visit_matches_interaction_model(toy):
     result = gee_binary(toy, "acr20")
     data = _direct(toy)
     family, cov = sm.families.Binomial(), sm.cov_struct.Exchangeable()
-    fit = smf.gee("y ~ treat * C(week)", c.SUBJECT_ID, data, family=family, cov_struct=cov).fit()
+    model = smf.gee("y ~ treat * C(week)", c.SUBJECT_ID, data, family=family, cov_struct=cov)
+    fit = model.fit(cov_type="bias_reduced")
     week8 = result.per_visit.set_index(c.WEEK).loc[8]
     test = fit.t_test("treat + treat:C(week)[T.8] = 0")
     assert week8["estimate"] == pytest.approx(np.exp(test.effect[0]), rel=1e-6)
@@ -130,12 +135,18 @@ def test_mixed_change_matches_direct_statsmodels_fit(toy):
     cov = fit.cov_params().loc[names, names].to_numpy()
     se = float(np.sqrt(weights @ cov @ weights))
     assert result.estimate == pytest.approx(expected, rel=1e-5)
-    assert (result.ci_high - result.ci_low) / (2 * 1.959964) == pytest.approx(se, rel=1e-4)
+    assert result.wald.estimate == pytest.approx(expected, rel=1e-5)
+    wald_width = result.wald.ci_high - result.wald.ci_low
+    assert wald_width / (2 * 1.959964) == pytest.approx(se, rel=1e-4)
+    # the t interval on Satterthwaite df is wider than the Wald z interval
+    assert result.ci_high - result.ci_low > wald_width and 0 < result.df < len(toy)
+    assert set(result.per_visit.columns) >= {"df", "p_value"}
     week24 = result.per_visit.set_index(c.WEEK).loc[24]
     assert week24["estimate"] == pytest.approx(
         fit.fe_params["treat"] + fit.fe_params["treat:C(week)[T.24]"], rel=1e-5
     )
     assert "REML" in result.description and "random intercept" in result.description
+    assert "Satterthwaite" in result.description
     assert result.measure == "difference in mean change"
 
 
@@ -198,15 +209,16 @@ def test_odds_ratio_woolf_matches_scipy_and_hand_arithmetic():
     ci = scipy.stats.contingency.odds_ratio([[12, 5], [10, 13]], kind="sample")
     interval = ci.confidence_interval()
     assert (result.ci_low, result.ci_high) == pytest.approx((interval.low, interval.high))
-    assert not result.corrected
+    assert result.estimable and result.description == "Woolf logit interval"
 
 
-def test_odds_ratio_haldane_correction_when_a_cell_is_zero():
-    # a=5, b=0, c=2, d=3 -> +0.5: OR = (5.5*3.5)/(0.5*2.5) = 15.4
-    result = odds_ratio(5, 5, 2, 5)
-    assert result.corrected
-    assert result.estimate == pytest.approx(15.4)
-    assert "Haldane" in result.description
+@pytest.mark.parametrize("cells", [(5, 5, 2, 5), (0, 17, 3, 23), (0, 17, 0, 23), (17, 17, 23, 23)])
+def test_odds_ratio_is_not_estimable_when_a_cell_is_zero(cells):
+    # a 0 cell: the sample OR is 0 or infinite; no Haldane 0.5 is added (issue 13 item 3)
+    result = odds_ratio(*cells)
+    assert not result.estimable
+    assert np.isnan([result.estimate, result.ci_low, result.ci_high]).all()
+    assert "not estimable" in result.description and "Haldane" not in result.description
 
 
 def test_ancova_matches_direct_ols(toy):

@@ -77,16 +77,18 @@ def _frame(seed: int = 1, n: int = 12, n_missing: int = 4) -> pd.DataFrame:
     return pd.DataFrame({c.ARM: arm, BASELINE: base, OUTCOME: outcome})
 
 
-def test_ancova_arm_effect_matches_statsmodels():
+def test_ancova_arm_effect_matches_statsmodels_for_every_imputed_data_set():
     frame = _frame().dropna()
-    d, var, df = e.ancova_arm_effect(
-        frame[OUTCOME].to_numpy(), frame[c.ARM].to_numpy(), frame[BASELINE].to_numpy()
-    )
-    fit = smf.ols("outcome ~ C(arm, Treatment('placebo')) + baseline", data=frame).fit()
+    rng = np.random.default_rng(2)
+    outcomes = frame[OUTCOME].to_numpy() + rng.normal(0, 3, (4, len(frame)))
+    d, var, df = e.ancova_arm_effect(outcomes, frame[c.ARM].to_numpy(), frame[BASELINE].to_numpy())
     term = "C(arm, Treatment('placebo'))[T.ldil2]"
-    assert d == pytest.approx(fit.params[term])
-    assert var == pytest.approx(fit.bse[term] ** 2)
-    assert df == fit.df_resid
+    for k, outcome in enumerate(outcomes):
+        data = frame.assign(outcome=outcome)
+        fit = smf.ols("outcome ~ C(arm, Treatment('placebo')) + baseline", data=data).fit()
+        assert d[k] == pytest.approx(fit.params[term])
+        assert var[k] == pytest.approx(fit.bse[term] ** 2)
+        assert df == fit.df_resid
 
 
 def test_impute_normal_by_arm_fills_only_missing_and_is_seeded():
@@ -149,10 +151,15 @@ def shipped_analysis() -> pd.DataFrame:
 def test_multiple_imputation_imputes_the_withdrawn_and_is_reproducible(shipped_analysis):
     first = e.multiple_imputation(shipped_analysis, "cdai", 5, 11)
     again = e.multiple_imputation(shipped_analysis, "cdai", 5, 11)
-    assert first.pooled == again.pooled
+    assert first.pooled == again.pooled and first.mcse == again.mcse
     subjects = pd.read_csv(ROOT / "data" / "subjects.csv")
     assert first.missing.sum() == (~subjects["completed"]).sum()
-    assert first.pooled.m == 5
+    # stage 2 of von Hippel's rule: the pilot's 5 draws are kept and more are added
+    assert first.pilot == 5
+    assert first.pooled.m == e.von_hippel_imputations(first.pilot_fmi, 5, e.SE_CV) > 5
+    assert len(first.draws) == first.pooled.m
+    pilot = e.impute_normal_by_arm(first.frame, 5, np.random.default_rng(11))[0]
+    np.testing.assert_array_equal(first.draws[:5], pilot)
 
 
 def test_multiple_imputation_counts_and_means_per_arm(shipped_analysis):
@@ -166,5 +173,48 @@ def test_multiple_imputation_counts_and_means_per_arm(shipped_analysis):
         columns = (mi.frame[c.ARM] == arm).to_numpy()
         means = [draw[columns].sum() / columns.sum() for draw in mi.draws]
         assert mi.arm_mean(arm) == pytest.approx(sum(means) / len(means))
-    assert "5 imputations of the missing week-24 change" in mi.description
-    assert "(seed 11)" in mi.description
+    assert f"{mi.pooled.m} imputations of the missing week-24 change" in mi.description
+    assert "(seed 11)" in mi.description and "von Hippel" in mi.description
+
+
+# ---------------------------------------------------------------------------------------------
+# Monte Carlo error and the number of imputations
+# ---------------------------------------------------------------------------------------------
+
+
+def test_von_hippel_imputations_hand_value():
+    # von Hippel 2020: fmi 0.3 from 20 pilot imputations: logit(0.3) = -0.84730, plus
+    # 1.95996 * sqrt(2/20) = 0.61980 -> -0.22750, expit = 0.44337 (upper 95% limit);
+    # m = 1 + 0.5 (0.44337 / 0.05)^2 = 40.3 -> 41; with cv 0.01: 983.9 -> 984
+    assert e.von_hippel_imputations(0.3, 20, cv=0.05) == 41
+    assert e.von_hippel_imputations(0.3, 20, cv=0.01) == 984
+    assert e.von_hippel_imputations(0.0, 20) == 20  # nothing missing: the pilot suffices
+    assert e.von_hippel_imputations(0.01, 50, cv=0.05) == 50  # never fewer than the pilot
+
+
+def test_von_hippel_imputations_rejects_invalid_input():
+    with pytest.raises(ValueError, match="fmi"):
+        e.von_hippel_imputations(1.0, 20)
+    with pytest.raises(ValueError, match="pilot"):
+        e.von_hippel_imputations(0.3, 1)
+
+
+def test_monte_carlo_error_of_the_estimate_is_sqrt_b_over_m_and_of_p_a_jackknife():
+    rng = np.random.default_rng(4)
+    q, u = rng.normal(-5, 1, 30), np.full(30, 4.0)
+    mc = e.monte_carlo_error(q, u, df_complete=40)
+    assert mc.estimate == pytest.approx(np.sqrt(q.var(ddof=1) / 30))
+    p = [e.pool_rubin(np.delete(q, j), np.delete(u, j), 40).p_value for j in range(30)]
+    assert mc.p_value == pytest.approx(np.sqrt(29 / 30 * np.sum((p - np.mean(p)) ** 2)))
+    with pytest.raises(ValueError, match="at least 3"):
+        e.monte_carlo_error(q[:2], u[:2])
+
+
+def test_monte_carlo_error_predicts_the_spread_over_seeds(shipped_analysis):
+    # independent check: the MCSE of one run is close to the SD of the pooled estimate and P
+    # over 20 seeds (pilot 10, a loose target so that each run is small)
+    runs = [e.multiple_imputation(shipped_analysis, "cdai", 10, s, cv=0.05) for s in range(20)]
+    spread = np.std([r.pooled.estimate for r in runs], ddof=1)
+    p_spread = np.std([r.pooled.p_value for r in runs], ddof=1)
+    assert np.median([r.mcse.estimate for r in runs]) == pytest.approx(spread, rel=0.5)
+    assert np.median([r.mcse.p_value for r in runs]) == pytest.approx(p_spread, rel=0.5)

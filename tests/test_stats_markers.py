@@ -160,3 +160,12 @@ def test_summarise_marker_sample_counts_responders_per_arm():
     out = bm.summarise_marker_sample(frame).set_index(c.ARM)
     assert out.loc[c.ARM_LDIL2, ["n", "responders", "non_responders"]].tolist() == [4, 3, 1]
     assert out.loc[c.ARM_PLACEBO, ["n", "responders", "non_responders"]].tolist() == [2, 1, 1]
+
+
+def test_fit_marker_interaction_with_no_responder_in_an_arm_is_not_estimable():
+    # issue 13 item 3: a logistic model where an arm has no event reads "not estimable"
+    frame = marker_frame(seed=5, n=60)
+    frame.loc[frame[c.ARM] == c.ARM_PLACEBO, "response"] = False
+    result = bm.fit_marker_interaction(frame, "il21_pg_ml")
+    assert np.isnan([result.ratio, result.ci_low, result.ci_high, result.p_value]).all()
+    assert result.note == "an arm has no responders or only responders"

@@ -31,7 +31,13 @@ from ldil2.results.ledger import PUBLISHED
 from ldil2.stats.ledger import P_VALUE
 from ldil2.stats.longitudinal import LongitudinalResult, gee_binary, mixed_change
 from ldil2.stats.means import mean_by_visit
-from ldil2.stats.proportions import IMPUTATIONS, BinaryComparison, response_by_arm
+from ldil2.stats.proportions import (
+    IMPUTATIONS,
+    NOT_ESTIMABLE_OR,
+    WOOLF,
+    BinaryComparison,
+    response_by_arm,
+)
 
 # ---------------------------------------------------------------------------------------------
 # The analyses: population, imputation, model
@@ -172,19 +178,14 @@ def comparison_table(
 
 def compare_binary_description(ch: Any, ard: Ard, comparisons: list[dict[str, str]]) -> str:
     """The methods sentence of an endpoint table: Wilson CIs, the Newcombe difference, the odds
-    ratio's interval as recorded, Fisher's test and the edition's missing-data rule.
+    ratio's interval, Fisher's test and the edition's missing-data rule.
 
-    When only some rows needed the Haldane correction (a 0 cell), the sentence says it applies
-    where a cell is 0 (the method of one row alone would misdescribe the others)."""
+    When some odds ratio of the table has a 0 cell (recorded as not estimable,
+    :data:`ldil2.stats.proportions.NOT_ESTIMABLE_OR`), the sentence says that such a ratio reads
+    "not estimable" and that no continuity correction is added."""
     methods = [ard.row(ids["odds_ratio"], "estimate").method for ids in comparisons]
-    kinds = list(
-        dict.fromkeys(m.removeprefix(ODDS_RATIO_METHOD).removesuffix(".") for m in methods)
-    )
-    plain = next((kind for kind in kinds if "Haldane" not in kind), kinds[0])
-    interval = kinds[0] if len(kinds) == 1 else (
-        f"{plain}, with 0.5 added to every cell of a comparison that has a 0 cell (Haldane "
-        "correction)"
-    )  # fmt: skip
+    zero_cell = any(m == f"{ODDS_RATIO_METHOD}{NOT_ESTIMABLE_OR}." for m in methods)
+    interval = NOT_ESTIMABLE_OR if zero_cell else WOOLF
     return (
         "Percentages with Wilson score 95% CIs; difference (Ld-IL2 + MTX minus placebo + MTX) "
         "with the Newcombe hybrid score interval (method 10); odds ratio with the "

@@ -35,6 +35,8 @@ from ldil2.present.estimands import (
     WEEK_LABEL,
     EstimandRow,
     estimand_definitions,
+    imputations_values,
+    monte_carlo_text,
     plot_tipping_point,
     results_caption,
     results_frame,
@@ -49,7 +51,7 @@ from ldil2.present.tables import HtmlTable
 from ldil2.results.ard import Ard
 from ldil2.results.efficacy import record_gee, record_means, record_mixed
 from ldil2.results.imputation import record_pooled, record_tipping
-from ldil2.stats.imputation import ALPHA, MultipleImputation, multiple_imputation
+from ldil2.stats.imputation import ALPHA, SE_CV, MultipleImputation, multiple_imputation
 from ldil2.stats.longitudinal import gee_binary, mixed_change
 from ldil2.stats.means import ancova, mean_by_visit
 from ldil2.stats.proportions import response_by_arm
@@ -178,6 +180,8 @@ def change_rows(
         "mixed_w24": mixed.visits[PRIMARY_WEEK],
         "ancova": ancova_id,
         "mi": pooled["difference"],
+        "mc": pooled["monte_carlo"],
+        "imputations": pooled["imputations"],
     }
     return rows, ids
 
@@ -186,13 +190,17 @@ def sensitivity_result(ch: Any) -> Result:
     """Estimands chapter, second cell: every estimate side by side, multiple imputation,
     tipping point and verdict.
 
-    Glue values: ``mi_imputations``, ``mi_seed``, ``<index>_mi_effect``, ``<index>_mi_p``,
-    ``<index>_mi_fmi`` (per cent), ``<index>_tipping_delta`` (text), ``<index>_tipping_text``,
-    ``<index>_ancova_p`` and ``<index>_mixed_w24_p`` (the per-protocol week-24 P values of the
-    ANCOVA and of the mixed model), ``verdict``; table ``estimand_results_table``; figure
-    ``cdai_tipping_fig``.
+    Glue values: ``<index>_mi_imputations`` (the number von Hippel's rule chose), ``mi_seed``,
+    ``<index>_mi_effect``, ``<index>_mi_p``, ``<index>_mi_fmi`` (per cent), ``<index>_mi_mcse``
+    (:func:`ldil2.present.estimands.monte_carlo_text`), ``<index>_mi_pilot``,
+    ``<index>_mi_pilot_fmi`` and ``mi_se_cv``
+    (:func:`ldil2.present.estimands.imputations_values`), ``<index>_tipping_delta`` (text),
+    ``<index>_tipping_text``, ``<index>_ancova_p`` and ``<index>_mixed_w24_p`` (the
+    per-protocol week-24 P values of the ANCOVA and of the mixed model), ``verdict``; table
+    ``estimand_results_table``; figure ``cdai_tipping_fig``.
     """
-    m, seed = int(ch.params["mi_imputations"]), int(ch.params["seed"])
+    pilot, seed = int(ch.params["mi_imputations"]), int(ch.params["seed"])
+    cv = float(ch.params.get("mi_se_cv", SE_CV))
     ard = Ard(CHAPTER, c.PER_PROTOCOL)
     rows: list[EstimandRow] = []
     for endpoint in BINARY_ENDPOINTS:
@@ -201,7 +209,7 @@ def sensitivity_result(ch: Any) -> Result:
     tipping: dict[str, str] = {}
     grids: dict[str, pd.DataFrame] = {}
     for index, label in CHANGE_ENDPOINTS.items():
-        mi = multiple_imputation(ch.analysis, index, m, seed, week=PRIMARY_WEEK)
+        mi = multiple_imputation(ch.analysis, index, pilot, seed, week=PRIMARY_WEEK, cv=cv)
         index_rows, ids = change_rows(ard, ch, index, mi)
         rows += index_rows
         tp = mi.tipping_point(alpha=ALPHA)
@@ -211,7 +219,9 @@ def sensitivity_result(ch: Any) -> Result:
         tipping[label] = record_tipping(
             ard, change, endpoint_label(change), tp, PRIMARY_WEEK, unit, population=c.ITT
         )
-        values["mi_imputations"] = int(ard.get(ids["mi"], "count"))
+        values[f"{index}_mi_imputations"] = int(ard.get(ids["mi"], "count"))
+        values[f"{index}_mi_mcse"] = monte_carlo_text(ard, ids["mc"])
+        values.update(imputations_values(ard, ids["imputations"], f"{index}_mi"))
         values[f"{index}_mi_effect"] = estimate_of(ard, ids["mi"], 1)
         values[f"{index}_mi_p"] = p_of(ard, ids["mi"])
         values[f"{index}_mi_fmi"] = f"{100 * ard.get(ids['mi'], 'fmi'):.0f}%"

@@ -31,7 +31,7 @@ from ldil2.present.efficacy_figures import (
     plot_proportion_by_visit,
 )
 from ldil2.present.endpoints import comparison_values, mean_text
-from ldil2.present.format import estimate_of, p_of
+from ldil2.present.format import NOT_ESTIMABLE, estimate_of, p_of
 from ldil2.present.labels import ACR20, CDAI, DAS28_ESR, SDAI, endpoint_label
 from ldil2.results.ard import Ard
 
@@ -54,12 +54,19 @@ def published_p_text(ard: Ard, ch: Any, endpoint: str, model: str) -> str:
     return NOT_PUBLISHED if rid is None else p_of(ard, rid)
 
 
+def sensitivity_p_text(ard: Ard, rid: str | None) -> str:
+    """The P value of a model's large-sample Wald sensitivity result (``gee_logit_wald``,
+    ``mixed_model_wald``) as "P = 0.013", or "not estimable" when the model has none."""
+    return NOT_ESTIMABLE if rid is None else p_of(ard, rid)
+
+
 def acr20_primary(ch: Any) -> Result:
     """ACR20 at weeks 12 and 24 (n/N (%), difference with Newcombe CI, odds ratio, Fisher's P)
     and across every post-baseline visit (logistic GEE).
 
     Glue values ``acr20_w<week>_*`` (:func:`ldil2.present.endpoints.comparison_values`),
-    ``acr20_gee_or``, ``acr20_gee_p``, ``acr20_gee_published_p``; tables ``acr20_table`` (one
+    ``acr20_gee_or``, ``acr20_gee_p`` (Mancl-DeRouen sandwich), ``acr20_gee_wald_p`` (the
+    uncorrected sandwich, sensitivity), ``acr20_gee_published_p``; tables ``acr20_table`` (one
     visit at a time: Newcombe CI, Fisher's P) and ``acr20_gee_table`` (the GEE: delta-method
     CI, Wald P), whose headers name their methods; figure ``acr20_by_visit_fig``.
     """
@@ -72,6 +79,7 @@ def acr20_primary(ch: Any) -> Result:
     values.update(
         acr20_gee_or=estimate_of(ard, gee.across, 2),
         acr20_gee_p=p_of(ard, gee.across),
+        acr20_gee_wald_p=sensitivity_p_text(ard, gee.sensitivity),
         acr20_gee_published_p=published_p_text(ard, ch, ACR20, gee.across),
     )
     label = endpoint_label(ACR20)
@@ -106,7 +114,8 @@ def change_primary(ch: Any) -> Result:
     """Change from baseline in CDAI and SDAI: mean and 95% CI by arm and visit, the mixed model
     across visits and at each visit.
 
-    Glue values ``<index>_effect``, ``<index>_p``, ``<index>_published_p``,
+    Glue values ``<index>_effect``, ``<index>_p`` (Satterthwaite t), ``<index>_wald_p`` (Wald z,
+    sensitivity), ``<index>_published_p``,
     ``<index>_w24_<arm>``; tables ``<index>_table``; figures ``cdai_sdai_change_fig`` (mean
     change by visit) and ``individual_change_fig`` (each participant at week 24).
     """
@@ -118,6 +127,7 @@ def change_primary(ch: Any) -> Result:
         means = change_means(ard, ch, index)
         values[f"{index}_effect"] = estimate_of(ard, ids.across, 2)
         values[f"{index}_p"] = p_of(ard, ids.across)
+        values[f"{index}_wald_p"] = sensitivity_p_text(ard, ids.sensitivity)
         values[f"{index}_published_p"] = published_p_text(ard, ch, index, ids.across)
         for arm in c.ARMS:
             rid = means.get((arm, c.LAST_WEEK))

@@ -45,15 +45,15 @@ ENDPOINT_HEADERS: dict[str, str] = {
 """Headers of the effect columns of :func:`endpoint_table`, each naming its method."""
 
 GEE_HEADERS: dict[str, str] = {
-    "odds_ratio": "Odds ratio (95% CI, GEE)",
-    "risk_difference": "Risk difference, percentage points (95% CI, GEE delta method)",
-    "p": "P (GEE Wald)",
+    "odds_ratio": "Odds ratio (95% CI, GEE, Mancl-DeRouen sandwich)",
+    "risk_difference": "Model-based risk difference, percentage points (95% CI, GEE delta method)",
+    "p": "P (GEE Wald z, Mancl-DeRouen sandwich)",
 }
 """Headers of :func:`gee_table`, each naming its method."""
 
 CHANGE_HEADERS: dict[str, str] = {
-    "difference": "Difference (95% CI, mixed model)",
-    "p": "P (mixed model Wald)",
+    "difference": "Difference (95% CI, mixed model, Satterthwaite t)",
+    "p": "P (mixed model, Satterthwaite t)",
 }
 """Headers of the model columns of :func:`change_table`, each naming its method."""
 
@@ -188,9 +188,14 @@ def endpoint_table(
     return HtmlTable(title, header, tuple(rows), tuple(n for n in footnote if n))
 
 
+SENSITIVITY = "Across visits, large-sample Wald z (sensitivity)"
+"""The row label of a model's across-visit Wald result kept beside the small-sample one."""
+
+
 def gee_table(ard: Ard, ids: Any, title: str, footnote: Sequence[str]) -> HtmlTable:
     """Per-visit odds ratios and model-based risk differences of a logistic GEE, with the
-    across-visit odds ratio as the last row, from the rows of
+    across-visit odds ratio and its large-sample Wald sensitivity result (when recorded) as the
+    last rows, from the rows of
     :func:`ldil2.results.efficacy.record_gee` (`ids`: its :class:`ModelIds`). A visit whose
     contrast is not estimable (NaN) reads "not estimable" in every cell."""
     rows = []
@@ -203,6 +208,9 @@ def gee_table(ard: Ard, ids: Any, title: str, footnote: Sequence[str]) -> HtmlTa
             (str(week), interval_of(ard, rid, 2), interval_of(ard, rd, 1), p_cell(ard, rid))
         )
     rows.append(("Across visits", interval_of(ard, ids.across, 2), "", p_cell(ard, ids.across)))
+    if ids.sensitivity is not None:
+        rows.append((SENSITIVITY, interval_of(ard, ids.sensitivity, 2), "",
+                     p_cell(ard, ids.sensitivity)))  # fmt: skip
     notes = (*footnote[:1], model_participants_text(ard, ids.participants), *footnote[1:])
     return HtmlTable(title, ("Week", *GEE_HEADERS.values()), tuple(rows), tuple(notes))
 
@@ -217,7 +225,8 @@ def change_table(
 ) -> HtmlTable:
     """Mean change from baseline by arm and visit (``mean_t`` rows `means`: (arm, week) -> id)
     next to the mixed model's per-visit difference and P (`model`: the :class:`ModelIds` of
-    :func:`ldil2.results.efficacy.record_mixed`), the across-visit effect as the last row; a
+    :func:`ldil2.results.efficacy.record_mixed`), the across-visit effect and its Wald
+    sensitivity result (when recorded) as the last rows; a
     visit without a mean of an arm reads "-", without a model contrast stays empty."""
     weeks = sorted({week for _, week in means} | set(model.visits))
     rows = []
@@ -231,6 +240,9 @@ def change_table(
         rows.append(tuple(cells))
     across = model.across
     rows.append(("Across visits", "", "", interval_of(ard, across, digits), p_cell(ard, across)))
+    if model.sensitivity is not None:
+        rows.append((SENSITIVITY, "", "", interval_of(ard, model.sensitivity, digits),
+                     p_cell(ard, model.sensitivity)))  # fmt: skip
     header = (
         "Week",
         *(f"{c.ARM_LABELS[arm]}: mean change (95% CI), n" for arm in c.ARMS),

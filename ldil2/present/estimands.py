@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -288,6 +289,26 @@ def tipping_sentence(ard: Ard, rid: str, endpoint: str) -> str:
         f"{label}: significance is lost once {worse} are assumed {delta:.1f} "
         f"points worse than imputed (missing at random)."
     )
+
+
+def monte_carlo_text(ard: Ard, rid: str) -> str:
+    """'Monte Carlo standard error 0.05 for the estimate and 0.005 for the P value' from a
+    ``mi_monte_carlo`` result (``se``, ``p``)."""
+    return (
+        f"Monte Carlo standard error {ard.get(rid, 'se'):.2f} for the estimate and "
+        f"{ard.get(rid, 'p'):.3f} for the P value"
+    )
+
+
+def imputations_values(ard: Ard, rid: str, prefix: str) -> dict[str, Any]:
+    """From a ``mi_imputations`` result: ``<prefix>_pilot`` (pilot imputations, int),
+    ``<prefix>_pilot_fmi`` ("28%", the pilot's fraction of missing information) and
+    ``mi_se_cv`` ("1%", the target coefficient of variation of the standard error)."""
+    return {
+        f"{prefix}_pilot": int(ard.get(rid, "count")),
+        f"{prefix}_pilot_fmi": f"{100 * ard.get(rid, 'fmi'):.0f}%",
+        "mi_se_cv": f"{100 * ard.get(rid, 'tolerance'):g}%",
+    }
 
 
 def tipping_delta_text(ard: Ard, rid: str) -> str:

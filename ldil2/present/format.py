@@ -50,8 +50,11 @@ def p_of(ard: Ard, rid: str) -> str:
 
 
 def estimate_of(ard: Ard, rid: str, digits: int = 2) -> str:
-    """'2.31 (95% CI 1.12 to 4.75)' from the estimate, lcl and ucl of result `rid`."""
+    """'2.31 (95% CI 1.12 to 4.75)' from the estimate, lcl and ucl of result `rid`; 'not
+    estimable' when the estimate is NaN (e.g. an odds ratio with a 0 cell)."""
     r = ard.result(rid)
+    if not math.isfinite(r["estimate"]):
+        return NOT_ESTIMABLE
     return ci_text(r["estimate"], r["lcl"], r["ucl"], digits)
 
 

@@ -5,10 +5,12 @@ frame of counts), records every number of it as ARD rows and returns the result_
 :mod:`ldil2.present` can render the tables and texts from the rows:
 
 - :func:`record_gee`: a logistic GEE across visits (``gee_logit``: the across-visit odds ratio,
-  the participants per arm in the model and the per-visit odds ratios) and its per-visit
-  model-based risk differences (``gee_risk_difference``);
+  the participants per arm in the model and the per-visit odds ratios), its per-visit
+  model-based risk differences (``gee_risk_difference``) and the across-visit Wald result kept
+  as sensitivity analysis (``gee_logit_wald``);
 - :func:`record_mixed`: a linear mixed model for a change from baseline (``mixed_model``: the
-  across-visit difference, the participants per arm and the per-visit differences);
+  across-visit difference, the participants per arm and the per-visit differences, each with
+  its Satterthwaite df; ``mixed_model_wald``: the across-visit Wald result, sensitivity);
 - :func:`record_means`: means by arm and visit with t intervals (``mean_t``);
 - :func:`record_shares`: counts and percentages of categories by arm and visit (``count``).
 """
@@ -38,12 +40,15 @@ class ModelIds:
     participants : arm -> the result holding the participants in the model (stat ``N``)
     visits : week -> the per-visit contrast (estimate, lcl, ucl, p; NaN where not estimable)
     risk_differences : week -> the per-visit risk difference (GEE only; percentage points)
+    sensitivity : the across-visit effect with large-sample Wald inference (``gee_logit_wald``
+        or ``mixed_model_wald``), None when the model has none (not estimable)
     """
 
     across: str
     participants: dict[str, str]
     visits: dict[int, str]
     risk_differences: dict[int, str] = field(default_factory=dict)
+    sensitivity: str | None = None
 
 
 def _participants(
@@ -105,20 +110,41 @@ def record_gee(ard: Ard, endpoint: str, label: str, result: Any, **kw: Any) -> M
         ard, endpoint, label, "gee_risk_difference", result.per_visit, RISK_DIFFERENCE_COLUMNS,
         100.0, unit=PERCENTAGE_POINTS, **kw,
     )  # fmt: skip
-    return ModelIds(across, participants, visits, differences)
+    sensitivity = _sensitivity(ard, endpoint, label, "gee_logit_wald", result, ODDS_RATIO, **kw)
+    return ModelIds(across, participants, visits, differences, sensitivity)
+
+
+def _sensitivity(
+    ard: Ard, endpoint: str, label: str, analysis: str, result: Any, unit: str, **kw: Any
+) -> str | None:
+    """The across-visit Wald result of a model (``result.wald``) as the sensitivity analysis
+    `analysis`, with the method sentence of the model followed by that of the test; None when
+    the model has none."""
+    if result.wald is None:
+        return None
+    method = f"{result.description} {result.wald.description}"
+    return ard.effect(endpoint, label, analysis, result.wald, unit=unit, method=method, **kw)
 
 
 def record_mixed(
     ard: Ard, endpoint: str, label: str, result: Any, unit: str, **kw: Any
 ) -> ModelIds:
     """Every number of a linear mixed model (:func:`ldil2.stats.longitudinal.mixed_change`):
-    the across-visit difference (``mixed_model``, week empty), the participants per arm in the
-    model and the per-visit differences with their Wald P (``mixed_model``, week w)."""
+    the across-visit difference with its Satterthwaite df (``mixed_model``, week empty), the
+    participants per arm in the model, the per-visit differences with their t-based CI, P and
+    df (``mixed_model``, week w), and the across-visit Wald z result as sensitivity analysis
+    (``mixed_model_wald``)."""
     across = ard.effect(endpoint, label, "mixed_model", result, unit=unit, **kw)
+    ard.record(endpoint, label, "mixed_model", {"df": result.df}, group="difference",
+               unit=unit, method=result.description, **kw)  # fmt: skip
     participants = _participants(ard, endpoint, label, "mixed_model", result, **kw)
     visits = _contrasts(ard, endpoint, label, "mixed_model", result.per_visit, MODEL_COLUMNS, 1.0,
                         unit=unit, method=result.description, **kw)  # fmt: skip
-    return ModelIds(across, participants, visits)
+    for _, visit in result.per_visit.iterrows():
+        ard.record(endpoint, label, "mixed_model", {"df": visit["df"]}, week=int(visit[c.WEEK]),
+                   group="difference", unit=unit, method=result.description, **kw)  # fmt: skip
+    sensitivity = _sensitivity(ard, endpoint, label, "mixed_model_wald", result, unit, **kw)
+    return ModelIds(across, participants, visits, sensitivity=sensitivity)
 
 
 def record_means(

@@ -104,16 +104,23 @@ ANALYSES: dict[str, Analysis] = {
         "Newcombe, Stat Med 1998;17:873-890.",
     ),
     "or_woolf": Analysis(
-        "Odds ratio (Ld-IL2 vs placebo) with the Woolf logit 95% confidence interval; 0.5 is "
-        "added to every cell when a cell is 0 (Haldane-Anscombe).",
-        "Woolf, Ann Hum Genet 1955;19:251-253; Haldane, Ann Hum Genet 1956;20:309-311.",
+        "Odds ratio (Ld-IL2 vs placebo) with the Woolf logit 95% confidence interval; not "
+        "estimable (empty value) when a cell is 0, with no continuity correction.",
+        "Woolf, Ann Hum Genet 1955;19:251-253.",
     ),
     "fisher": Analysis(
         "Two-sided Fisher's exact test of the 2x2 table.", "Fisher, J R Stat Soc 1922;85:87-94."
     ),
     "gee_logit": Analysis(
         "Logistic generalised estimating equations across visits (arm and visit as factors, "
-        "exchangeable working correlation, robust sandwich standard errors, Wald tests).",
+        "exchangeable working correlation by the statsmodels moment estimator, Mancl-DeRouen "
+        "bias-reduced sandwich standard errors, Wald z tests).",
+        "Liang & Zeger, Biometrika 1986;73:13-22; Mancl & DeRouen, Biometrics 2001;57:126-134.",
+    ),
+    "gee_logit_wald": Analysis(
+        "Sensitivity analysis of the across-visit logistic GEE: the same fit with the "
+        "uncorrected robust (Liang-Zeger) sandwich standard error and the Wald z test, the "
+        "large-sample analysis the per-protocol results were first reported with.",
         "Liang & Zeger, Biometrika 1986;73:13-22.",
     ),
     "gee_risk_difference": Analysis(
@@ -123,7 +130,14 @@ ANALYSES: dict[str, Analysis] = {
     ),
     "mixed_model": Analysis(
         "Linear mixed model for the change from baseline (arm, visit, arm-by-visit, baseline "
-        "value; random intercept per participant; REML; Wald tests).",
+        "value; random intercept per participant; REML; t tests and CIs with Satterthwaite "
+        "degrees of freedom, as R's lmerTest).",
+        "Laird & Ware, Biometrics 1982;38:963-974; Kuznetsova et al., J Stat Softw 2017;82(13).",
+    ),
+    "mixed_model_wald": Analysis(
+        "Sensitivity analysis of the across-visit mixed model: the same fit with the "
+        "large-sample Wald z test and CI, the analysis the per-protocol results were first "
+        "reported with.",
         "Laird & Ware, Biometrics 1982;38:963-974.",
     ),
     "mean_t": Analysis(
@@ -140,6 +154,18 @@ ANALYSES: dict[str, Analysis] = {
         "ANCOVA after multiple imputation of missing changes (normal model by arm), pooled with "
         "Rubin's rules (Barnard-Rubin degrees of freedom).",
         "Rubin 1987; Barnard & Rubin, Biometrika 1999;86:948-955.",
+    ),
+    "mi_monte_carlo": Analysis(
+        "Monte Carlo standard errors of the multiple-imputation result (how much it would move "
+        "with another random seed): sqrt(B/m) for the pooled estimate, the jackknife over "
+        "imputations for the pooled P value.",
+        "White, Royston & Wood, Stat Med 2011;30:377-399.",
+    ),
+    "mi_imputations": Analysis(
+        "Number of imputations by von Hippel's two-stage rule: pilot imputations estimate the "
+        "fraction of missing information; its upper 95% confidence limit F sets "
+        "m = 1 + 1/2 (F / cv)^2 for a target coefficient of variation cv of the standard error.",
+        "von Hippel, Sociol Methods Res 2020;49:699-718.",
     ),
     "nri": Analysis(
         "Non-responder imputation: participants without a value count as non-responders.",
@@ -259,6 +285,7 @@ IMPUTED = (
     "or_woolf",
     "fisher",
     "gee_logit",
+    "gee_logit_wald",
     "gee_risk_difference",
     "logistic_per_sd",
     "logistic_interaction",

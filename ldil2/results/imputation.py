@@ -5,7 +5,8 @@ records its numbers as ARD rows and returns the result_ids:
 
 - :func:`record_pooled`: a multiple-imputation ANCOVA (``mi_ancova``: the pooled difference with
   its fraction of missing information and the number of imputations; per arm the participants,
-  those imputed and the mean outcome over the imputations);
+  those imputed and the mean outcome over the imputations), its Monte Carlo error
+  (``mi_monte_carlo``) and the choice of the number of imputations (``mi_imputations``);
 - :func:`record_tipping`: a tipping-point analysis (``tipping_point``: the tipping shift and the
   range of shifts tried).
 """
@@ -26,12 +27,17 @@ def record_pooled(
     """Every number of a multiple-imputation ANCOVA (analysis ``mi_ancova``, week ``mi.week``).
 
     Records the pooled difference (group ``difference``: estimate, lcl, ucl, p, df, fmi and
-    ``count`` = the number of imputations) and per arm the participants (``N``), those whose
-    outcome was imputed (``n``) and the mean outcome over every imputation (``mean``).
+    ``count`` = the number of imputations), its Monte Carlo standard errors (analysis
+    ``mi_monte_carlo``: ``se`` of the estimate, ``p`` = the MCSE of the P value), the choice of
+    the number of imputations (analysis ``mi_imputations``: ``count`` = the pilot imputations,
+    ``fmi`` = the pilot's fraction of missing information, ``tolerance`` = the target
+    coefficient of variation of the SE, ``estimate`` = the number von Hippel's rule gives) and
+    per arm the participants (``N``), those whose outcome was imputed (``n``) and the mean
+    outcome over every imputation (``mean``).
 
     Returns
     -------
-    dict : ``{"difference": id, arm: id}``
+    dict : ``{"difference": id, "monte_carlo": id, "imputations": id, arm: id}``
     """
     kw.setdefault("method", mi.description)
     pooled = mi.pooled
@@ -55,6 +61,15 @@ def record_pooled(
             **kw,
         )
     }
+    ids["monte_carlo"] = ard.record(
+        endpoint, label, "mi_monte_carlo", {"se": mi.mcse.estimate, "p": mi.mcse.p_value},
+        week=mi.week, group="difference", unit=unit, **kw,
+    )  # fmt: skip
+    ids["imputations"] = ard.record(
+        endpoint, label, "mi_imputations",
+        {"count": mi.pilot, "fmi": mi.pilot_fmi, "tolerance": mi.cv, "estimate": pooled.m},
+        week=mi.week, **kw,
+    )  # fmt: skip
     for arm in c.ARMS:
         ids[arm] = ard.record(
             endpoint,

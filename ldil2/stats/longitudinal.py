@@ -1,11 +1,18 @@
 """Longitudinal models across visits: the logistic GEE for binary responses and the linear mixed
 model for changes from baseline, with per-visit contrasts.
 
+Inference is the small-sample kind a trial of 40 participants needs: the GEE uses the
+Mancl-DeRouen bias-reduced sandwich, the mixed model t tests with Satterthwaite degrees of freedom
+(as R's lmerTest computes them, :func:`satterthwaite_df`). The large-sample Wald result of each
+model (robust sandwich, normal reference) is kept beside it as a sensitivity analysis
+(:attr:`LongitudinalResult.wald`).
+
 The caller selects the analysis population first; the models never filter subjects by flags.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +28,26 @@ from ldil2.stats.proportions import Z95
 
 CHG_CDAI, BASE_CDAI = chg_col(CDAI), base_col(CDAI)
 """The default outcome and baseline covariate of the models of a change: CDAI."""
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One contrast of a model with its 95% CI and two-sided P value under a stated test.
+
+    Attributes
+    ----------
+    estimate, ci_low, ci_high : the effect and its 95% CI (on the model's effect scale)
+    p_value : two-sided P value
+    df : degrees of freedom of the t reference; ``inf`` for the normal (Wald z) reference
+    description : the test in one sentence (for a footnote)
+    """
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    df: float
+    description: str
 
 
 @dataclass(frozen=True)
@@ -40,7 +67,12 @@ class LongitudinalResult:
     n_subjects : subjects contributing per arm code
     n_observations : subject-visit rows in the fit
     weeks : visits requested (the description names any visit left out of the fit)
-    description : the model in plain language (for a footnote)
+    description : the model in plain language (for a footnote), naming the estimator of the
+        working correlation (GEE) and the degrees-of-freedom method (mixed model)
+    df : degrees of freedom of the across-visit test (``inf``: normal reference)
+    wald : the across-visit effect of the same fit with large-sample inference (robust sandwich
+        without bias reduction for the GEE, model-based Wald z for the mixed model), kept as a
+        sensitivity analysis; None when not estimable
     """
 
     estimate: float
@@ -53,6 +85,8 @@ class LongitudinalResult:
     n_observations: int
     weeks: tuple[int, ...]
     description: str
+    df: float = math.inf
+    wald: Effect | None = None
 
 
 def longitudinal_frame(
@@ -116,11 +150,45 @@ def wald(vector: np.ndarray, params: np.ndarray, cov: np.ndarray) -> tuple[float
     return estimate, se, float(2 * sps.norm.sf(abs(estimate / se)))
 
 
+def t_effect(estimate: float, se: float, df: float, description: str) -> Effect:
+    """Effect with the t-based 95% CI, estimate +/- t(0.975, df) * se, and the two-sided P of
+    t = estimate / se on `df` degrees of freedom (``df = inf``: the normal, i.e. Wald z)."""
+    quantile = float(sps.t.ppf(0.975, df)) if math.isfinite(df) else Z95
+    p = (
+        float(2 * sps.t.sf(abs(estimate / se), df))
+        if math.isfinite(df)
+        else float(2 * sps.norm.sf(abs(estimate / se)))
+    )
+    return Effect(estimate, estimate - quantile * se, estimate + quantile * se, p, df, description)
+
+
 def _fit_gee(y: pd.Series, x: pd.DataFrame, groups: pd.Series) -> Any:
+    """statsmodels GEE (Binomial, logit link, exchangeable working correlation) with the
+    Mancl-DeRouen bias-reduced sandwich as ``cov_params()``; the uncorrected robust sandwich
+    stays available as ``cov_robust``."""
     model = sm.GEE(
         y, x, groups=groups, family=sm.families.Binomial(), cov_struct=sm.cov_struct.Exchangeable()
     )
-    return model.fit(cov_type="robust")
+    return model.fit(cov_type="bias_reduced")
+
+
+GEE_CORRELATION = (
+    "exchangeable working correlation within participant, estimated by the moment estimator of "
+    "statsmodels (the sum over pairs of visits of the products of Pearson residuals divided by "
+    "the number of pairs minus the number of regression parameters, relative to the Pearson "
+    "scale estimate with N minus the number of parameters)"
+)
+"""How the GEE's working correlation is estimated (named in every footnote: R's geepack divides
+by other counts, so its odds ratios differ in the last digits)."""
+
+GEE_SANDWICH = (
+    "Mancl-DeRouen bias-reduced sandwich standard errors (for few participants), Wald z tests "
+    "and CIs"
+)
+GEE_WALD = (
+    "Sensitivity analysis: the same GEE with the uncorrected robust (Liang-Zeger) sandwich "
+    "standard error, Wald z test and CI."
+)
 
 
 def gee_binary(
@@ -142,14 +210,18 @@ def gee_binary(
     main-effects model logit P(y) = b0 + b1*arm + week effects; per-visit odds ratios from the
     model with arm x week interaction, and model-based risk differences (delta-method CI).
 
+    The across-visit Wald result with the uncorrected robust sandwich is ``wald`` (sensitivity).
+
     Notes
     -----
     statsmodels GEE, Binomial family with logit link, exchangeable working correlation within
-    subject, sandwich (robust) covariance; Wald z tests and CIs.
+    subject (moment estimator, :data:`GEE_CORRELATION`), Mancl-DeRouen bias-reduced sandwich
+    covariance, cov = B^-1 [sum_i D_i' V_i^-1 (I - H_ii)^-1 r_i r_i' (I - H_ii')^-1 V_i^-1 D_i]
+    B^-1 with B = sum_i D_i' V_i^-1 D_i and H_ii = D_i B^-1 D_i' V_i^-1; Wald z tests and CIs.
 
     References
     ----------
-    Liang & Zeger, Biometrika 1986;73:13-22.
+    Liang & Zeger, Biometrika 1986;73:13-22; Mancl & DeRouen, Biometrics 2001;57:126-134.
     """
     data, weeks = longitudinal_frame(table, [outcome], weeks)
     data = data.assign(**{outcome: data[outcome].astype(float)})
@@ -158,6 +230,7 @@ def gee_binary(
     used = data[data[c.WEEK].isin(main_weeks)]
     description = _gee_description(outcome, weeks, main_weeks, visit_weeks)
     arms_vary = used.groupby(c.ARM)[outcome].nunique().reindex(list(c.ARMS), fill_value=0)
+    sensitivity = None
     if (arms_vary < 2).any():  # an arm with no responders (or only responders): OR infinite
         log_or = se = p = np.nan
         description += (
@@ -171,6 +244,8 @@ def gee_binary(
         names = list(main.params.index)
         unit = np.eye(len(names))[names.index("treat")]
         log_or, se, p = wald(unit, main.params.to_numpy(), main.cov_params().to_numpy())
+        robust = wald(unit, main.params.to_numpy(), np.asarray(main.cov_robust))
+        sensitivity = _exp_effect(t_effect(robust[0], robust[1], math.inf, GEE_WALD))
     rows = {w: {c.WEEK: w, "estimable": False} for w in weeks}
     if visit_weeks:
         part = data[data[c.WEEK].isin(visit_weeks)]
@@ -193,7 +268,16 @@ def gee_binary(
         n_observations=len(used),
         weeks=weeks,
         description=description,
+        wald=sensitivity,
     )
+
+
+def _exp_effect(effect: Effect) -> Effect:
+    """An effect on the log-odds scale as an odds ratio (estimate and limits exponentiated)."""
+    return Effect(
+        float(np.exp(effect.estimate)), float(np.exp(effect.ci_low)),
+        float(np.exp(effect.ci_high)), effect.p_value, effect.df, effect.description,
+    )  # fmt: skip
 
 
 def varying_weeks(
@@ -218,8 +302,9 @@ def _gee_description(
 
     text = (
         f"Logistic GEE (generalised estimating equations) for {outcome} over weeks "
-        f"{listed(weeks)}: arm and visit as factors, exchangeable working correlation within "
-        "participant, robust (sandwich) standard errors; the across-visit effect is the arm odds "
+        f"{listed(weeks)}: arm and visit as factors; {GEE_CORRELATION}; {GEE_SANDWICH}; the "
+        "model-based risk difference at a visit has a delta-method CI; the across-visit effect "
+        "is the arm odds "
         "ratio of the model without arm-by-visit interaction; per-visit odds ratios come from "
         "the model with the interaction. Visits with a missing response are left out."
     )
@@ -266,6 +351,120 @@ def _gee_visit(fit: Any, names: list[str], weeks: tuple[int, ...], week: int) ->
     }
 
 
+@dataclass(frozen=True)
+class RemlVariance:
+    """The pieces of the Satterthwaite approximation for a random-intercept model at the REML
+    estimate of theta = (s2_u, s2): the covariance of the fixed effects and how it moves.
+
+    Attributes
+    ----------
+    phi : Phi(theta) = (X' V^-1 X)^-1, the covariance of the fixed effects
+    dphi : dPhi/dtheta_k for k = s2_u, s2
+    theta_cov : A, the asymptotic covariance of (s2_u, s2): the inverse of the observed REML
+        information (minus the Hessian of the REML log-likelihood)
+    """
+
+    phi: np.ndarray
+    dphi: tuple[np.ndarray, np.ndarray]
+    theta_cov: np.ndarray
+
+
+def reml_variance(
+    x: np.ndarray, y: np.ndarray, groups: np.ndarray, s2_u: float, s2: float
+) -> RemlVariance:
+    """Phi(theta), its derivatives and the REML covariance A of theta for the model
+    y = X b + u_group + e, V = s2_u Z Z' + s2 I, computed participant by participant.
+
+    Notes
+    -----
+    With V_k = dV/dtheta_k (Z Z' and I), W = V^-1 and P = W - W X Phi X' W:
+    dPhi/dtheta_k = Phi G_k Phi, G_k = X' W V_k W X; the REML log-likelihood
+    l = -1/2 (log|V| + log|X' W X| + y' P y) has the Hessian
+    d2l/dtheta_k dtheta_l = 1/2 tr(P V_k P V_l) - y' P V_k P V_l P y, with
+    tr(P V_k P V_l) = tr(W V_k W V_l) - 2 tr(Phi X' W V_k W V_l W X) + tr(Phi G_k Phi G_l) and
+    P y = W (y - X b_GLS); A = (-Hessian)^-1. V and W are block diagonal (one block per
+    participant), so nothing of size N x N is formed.
+
+    Raises
+    ------
+    ValueError : the REML information is not positive definite (a variance at its boundary 0)
+
+    References
+    ----------
+    Harville, J Am Stat Assoc 1977;72:320-338; Kuznetsova et al., J Stat Softw 2017;82(13).
+    """
+    _, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    blocks = np.split(np.argsort(inverse, kind="stable"), np.cumsum(counts)[:-1])
+    p = x.shape[1]
+    weights, derivatives = [], []
+    info = np.zeros((p, p))
+    g = np.zeros((2, p, p))
+    g2 = np.zeros((2, 2, p, p))
+    trace = np.zeros((2, 2))
+    xwy = np.zeros(p)
+    for rows in blocks:
+        n = len(rows)
+        vk = (np.ones((n, n)), np.eye(n))
+        w = np.linalg.inv(s2_u * vk[0] + s2 * vk[1])
+        wx = w @ x[rows]
+        info += x[rows].T @ wx
+        xwy += wx.T @ y[rows]
+        for k in (0, 1):
+            g[k] += wx.T @ vk[k] @ wx
+            for m in (0, 1):
+                g2[k, m] += wx.T @ vk[k] @ w @ vk[m] @ wx
+                trace[k, m] += np.trace(w @ vk[k] @ w @ vk[m])
+        weights.append(w)
+        derivatives.append(vk)
+    phi = np.linalg.inv(info)
+    beta = phi @ xwy
+    quad = np.zeros((2, 2))
+    xwa = np.zeros((2, p))
+    for rows, w, vk in zip(blocks, weights, derivatives, strict=True):
+        r = w @ (y[rows] - x[rows] @ beta)  # the block of P y
+        a = [vk[k] @ r for k in (0, 1)]
+        for k in (0, 1):
+            xwa[k] += x[rows].T @ w @ a[k]
+            for m in (0, 1):
+                quad[k, m] += a[k] @ w @ a[m]
+    hessian = np.array(
+        [[0.5 * (trace[k, m] - 2 * np.trace(phi @ g2[k, m]) + np.trace(phi @ g[k] @ phi @ g[m]))
+          - (quad[k, m] - xwa[k] @ phi @ xwa[m]) for m in (0, 1)] for k in (0, 1)]
+    )  # fmt: skip
+    information = -hessian
+    if np.any(np.linalg.eigvalsh(information) <= 0):
+        raise ValueError(
+            f"mixed model: REML information {information.tolist()} violates 'positive definite'"
+            " (a variance component at 0); Satterthwaite degrees of freedom undefined"
+        )
+    return RemlVariance(phi, (phi @ g[0] @ phi, phi @ g[1] @ phi), np.linalg.inv(information))
+
+
+def satterthwaite_df(vector: np.ndarray, parts: RemlVariance) -> float:
+    """Satterthwaite degrees of freedom of the contrast c'b, as R's lmerTest computes them.
+
+    Notes
+    -----
+    df = 2 (c' Phi c)^2 / (g' A g), g_k = c' (dPhi/dtheta_k) c, A the REML covariance of the
+    variance parameters (:func:`reml_variance`). lmerTest differentiates over another
+    parameterisation (relative standard deviations); at the REML optimum the result is the same.
+
+    References
+    ----------
+    Satterthwaite, Biometrics Bull 1946;2:110-114; Kuznetsova et al., J Stat Softw 2017;82(13).
+    """
+    variance = float(vector @ parts.phi @ vector)
+    gradient = np.array([vector @ d @ vector for d in parts.dphi])
+    return float(2 * variance**2 / (gradient @ parts.theta_cov @ gradient))
+
+
+MIXED_DF = (
+    "t tests and CIs with Satterthwaite degrees of freedom (from the REML covariance of the "
+    "variance components, as R's lmerTest)"
+)
+MIXED_WALD = "Sensitivity analysis: the same mixed model with the large-sample Wald z test and CI."
+
+
 def mixed_change(
     table: pd.DataFrame,
     outcome: str = CHG_CDAI,
@@ -286,46 +485,64 @@ def mixed_change(
     -------
     LongitudinalResult : overall effect = the Ld-IL2 minus placebo difference in mean change
     averaged over the visits (equal weights), a linear contrast of the fixed effects with a
-    Wald z test; per-visit differences with 95% CIs.
+    t test on Satterthwaite degrees of freedom (``df``); per-visit differences with t-based 95%
+    CIs (column ``df``); ``wald``: the across-visit Wald z result (sensitivity).
 
     Notes
     -----
     change = arm + week + arm x week + baseline + u_subject + e, u ~ N(0, s2_u), e ~ N(0, s2);
-    statsmodels MixedLM fitted by REML; weeks as factors.
+    statsmodels MixedLM fitted by REML; weeks as factors. The t tests use Phi = (X'V^-1 X)^-1
+    and :func:`satterthwaite_df`; the Wald z uses statsmodels' covariance of the fixed effects.
 
     References
     ----------
-    Laird & Ware, Biometrics 1982;38:963-974.
+    Laird & Ware, Biometrics 1982;38:963-974; Kuznetsova et al., J Stat Softw 2017;82(13).
     """
     data, weeks = longitudinal_frame(table, [outcome, baseline], weeks)
     x = design(data, weeks, interaction=True, covariate=baseline)
-    fit = sm.MixedLM(data[outcome].astype(float), x, groups=data[c.SUBJECT_ID]).fit(reml=True)
+    y = data[outcome].astype(float)
+    fit = sm.MixedLM(y, x, groups=data[c.SUBJECT_ID]).fit(reml=True)
     names = list(x.columns)
     params = fit.fe_params.to_numpy()
-    cov = fit.cov_params().to_numpy()[: len(names), : len(names)]
+    parts = reml_variance(
+        x.to_numpy(), y.to_numpy(), data[c.SUBJECT_ID].to_numpy(),
+        float(np.asarray(fit.cov_re)[0, 0]), float(fit.scale),
+    )  # fmt: skip
     vectors = {w: visit_contrast(names, weeks, w) for w in weeks}
     rows = []
     for w, vector in vectors.items():
-        est, se, p = wald(vector, params, cov)
-        ci = {"ci_low": est - Z95 * se, "ci_high": est + Z95 * se}
-        rows.append({c.WEEK: w, "estimate": est, **ci, "p_value": p})
-    est, se, p = wald(np.mean(list(vectors.values()), axis=0), params, cov)
+        effect = _t_contrast(vector, params, parts)
+        limits = {"ci_low": effect.ci_low, "ci_high": effect.ci_high}
+        rows.append({c.WEEK: w, "estimate": effect.estimate, **limits,
+                     "p_value": effect.p_value, "df": effect.df})  # fmt: skip
+    average = np.mean(list(vectors.values()), axis=0)
+    across = _t_contrast(average, params, parts)
+    est, se, _ = wald(average, params, fit.cov_params().to_numpy()[: len(names), : len(names)])
     description = (
         f"Linear mixed model for {outcome} (change from baseline) over weeks "
         f"{', '.join(map(str, weeks))}: fixed effects arm, visit, arm-by-visit and the baseline "
-        f"value ({baseline}); random intercept per participant; REML. The across-visit effect is "
-        "the arm difference averaged over the visits (Wald test). Visits with a missing value "
-        "are left out (valid if missing at random)."
+        f"value ({baseline}); random intercept per participant; REML; {MIXED_DF}. The "
+        "across-visit effect is the arm difference averaged over the visits. Visits with a "
+        "missing value are left out (valid if missing at random)."
     )
     return LongitudinalResult(
-        estimate=est,
-        ci_low=est - Z95 * se,
-        ci_high=est + Z95 * se,
-        p_value=p,
+        estimate=across.estimate,
+        ci_low=across.ci_low,
+        ci_high=across.ci_high,
+        p_value=across.p_value,
         measure="difference in mean change",
         per_visit=pd.DataFrame(rows),
         n_subjects=subjects_per_arm(data),
         n_observations=len(data),
         weeks=weeks,
         description=description,
+        df=across.df,
+        wald=t_effect(est, se, math.inf, MIXED_WALD),
     )
+
+
+def _t_contrast(vector: np.ndarray, params: np.ndarray, parts: RemlVariance) -> Effect:
+    """The contrast c'b with its t-based CI and P on Satterthwaite df."""
+    se = float(np.sqrt(vector @ parts.phi @ vector))
+    df = satterthwaite_df(vector, parts)
+    return t_effect(float(vector @ params), se, df, MIXED_DF)

@@ -220,13 +220,19 @@ def fit_marker_interaction(frame: pd.DataFrame, marker: str) -> MarkerInteractio
     logit P(response) = b0 + b1 z + b2 [arm = ldil2] + b3 z [arm = ldil2], z standardised over
     both arms' analysed participants. exp(b3) is the ratio of the per-SD odds ratios (Ld-IL2 over
     placebo); Wald 95% CI and P. A marker with b3 != 0 is predictive of the Ld-IL2 effect; one
-    with b1 != 0 and b3 = 0 is prognostic. The trial was not powered for this test.
+    with b1 != 0 and b3 = 0 is prognostic. The trial was not powered for this test. When an arm
+    has no responders (or only responders) the arm terms are infinite: the ratio is not
+    estimable (NaN, ``note`` says why), never fitted with a correction.
     """
     data = frame[[c.ARM, marker, RESPONSE]].dropna()
     z = (data[marker] - data[marker].mean()) / data[marker].std()
     treated = (data[c.ARM] == c.ARM_LDIL2).astype(float)
     x = pd.DataFrame({"z": z, "ldil2": treated, "interaction": z * treated})
-    fit, note = _fit_logit(data[RESPONSE], x)
+    varies = data.groupby(c.ARM)[RESPONSE].nunique().reindex(list(c.ARMS), fill_value=0)
+    if (varies < 2).any():  # no event (or only events) in an arm: the MLE does not exist
+        fit, note = None, "an arm has no responders or only responders"
+    else:
+        fit, note = _fit_logit(data[RESPONSE], x)
     return MarkerInteraction(
         marker, len(data), int(data[RESPONSE].sum()), *_exp_wald(fit, "interaction"), note=note
     )

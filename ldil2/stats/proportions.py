@@ -116,49 +116,53 @@ def fisher_exact(x1: int, n1: int, x2: int, n2: int) -> ExactTest:
 
 @dataclass(frozen=True)
 class OddsRatio:
-    """Odds ratio (first vs second group) with its 95% CI."""
+    """Odds ratio (first vs second group) with its 95% CI; NaN values when not estimable."""
 
     estimate: float
     ci_low: float
     ci_high: float
-    corrected: bool
+    estimable: bool
     description: str
 
 
+WOOLF = "Woolf logit interval"
+NOT_ESTIMABLE_OR = (
+    "Woolf logit interval; not estimable when a cell is 0 (an arm with no responders or only "
+    "responders): no continuity correction is added, Fisher's exact test still applies"
+)
+"""The interval's description of an odds ratio that is not estimable (a 0 cell)."""
+
+
 def odds_ratio(x1: int, n1: int, x2: int, n2: int, z: float = Z95) -> OddsRatio:
-    """Odds ratio with the Woolf (logit) 95% CI.
+    """Odds ratio with the Woolf (logit) 95% CI, or not estimable when a cell is 0.
 
     Notes
     -----
     Cells a = x1, b = n1 - x1, c = x2, d = n2 - x2; OR = ad/(bc);
-    SE(ln OR) = sqrt(1/a + 1/b + 1/c + 1/d); CI = exp(ln OR -/+ z*SE). When any cell is 0,
-    0.5 is added to every cell (Haldane-Anscombe correction) for the estimate and the CI, and
-    `corrected` is True (the description says so).
+    SE(ln OR) = sqrt(1/a + 1/b + 1/c + 1/d); CI = exp(ln OR -/+ z*SE). When any cell is 0 the
+    sample odds ratio is 0 or infinite and has no Woolf interval: estimate and limits are NaN
+    and `estimable` is False. No Haldane-Anscombe 0.5 is added: the corrected ratio depends on
+    the arbitrary 0.5 and is not data.
 
     References
     ----------
-    Woolf, Ann Hum Genet 1955;19:251-253; Haldane, Ann Hum Genet 1956;20:309-311.
+    Woolf, Ann Hum Genet 1955;19:251-253; Agresti, Categorical Data Analysis, 3rd ed. 2013,
+    section 3.1 (zero cells).
     """
     _check_counts(x1, n1, "x1")
     _check_counts(x2, n2, "x2")
     cells = np.array([x1, n1 - x1, x2, n2 - x2], dtype=float)
-    corrected = bool((cells == 0).any())
-    if corrected:
-        cells += 0.5
+    if (cells == 0).any():
+        return OddsRatio(np.nan, np.nan, np.nan, False, NOT_ESTIMABLE_OR)
     a, b, c_, d = cells
     log_or = np.log(a * d / (b * c_))
     se = np.sqrt((1 / cells).sum())
-    description = "Woolf logit interval" + (
-        " with 0.5 added to every cell because one cell is 0 (Haldane correction)"
-        if corrected
-        else ""
-    )
     return OddsRatio(
         float(np.exp(log_or)),
         float(np.exp(log_or - z * se)),
         float(np.exp(log_or + z * se)),
-        corrected,
-        description,
+        True,
+        WOOLF,
     )
 
 
@@ -181,7 +185,7 @@ class BinaryComparison:
         handled (see IMPUTATIONS)
     arms : arm code -> Proportion (n/N with Wilson 95% CI), in contract.ARMS order
     difference : Ld-IL2 minus placebo with the Newcombe hybrid score 95% CI
-    odds_ratio : Ld-IL2 vs placebo, Woolf CI (Haldane-corrected if a cell is 0)
+    odds_ratio : Ld-IL2 vs placebo, Woolf CI (not estimable, NaN, if a cell is 0)
     fisher : two-sided Fisher's exact test
     n_population : arm code -> participants in the population (the caption's n per arm)
     """
