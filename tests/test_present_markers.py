@@ -168,5 +168,5 @@ def test_plot_markers_one_panel_per_marker():
         m: mean_by_visit(frame, m, include_baseline=True) for m in (c.TREG_PCT, TH17_TREG_RATIO)
     }
     fig = pm.plot_markers(courses, [(0, 2.0)])
-    assert [ax.get_ylabel() for ax in fig.axes] == ["Treg (% of CD4+)", "Th17/Treg ratio"]
+    assert [ax.get_title() for ax in fig.axes] == ["Treg (% of CD4+)", "Th17/Treg ratio"]
     plt.close(fig)

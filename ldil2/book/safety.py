@@ -18,7 +18,6 @@ from ldil2.derive.safety import (
     FOLLOW_UP_DAYS,
     LAB_REFERENCE_SOURCE,
     dosing_period_days,
-    dosing_windows_days,
     dosing_windows_weeks,
     population_rows,
 )
@@ -203,7 +202,7 @@ def ae_onset_result(ch: Any) -> Result:
             **{f"safety_onset_in_cycle_{arm}": count_of(ard, ids[arm]) for arm in c.ARMS},
             "safety_dosing_share": dosing_share_text(ard, share),
         },
-        figures={"safety_onset_fig": plot_ae_onset(events, dosing_windows_days())},
+        figures={"safety_onset_fig": plot_ae_onset(events, dosing_windows_weeks())},
         ard=ard,
     )
 

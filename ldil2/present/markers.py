@@ -155,11 +155,11 @@ def association_table(
 def plot_markers(
     courses: Mapping[str, pd.DataFrame], shade_weeks: Sequence[tuple[float, float]]
 ) -> Figure:
-    """Mean (95% CI) of immunological markers over weeks by arm (one panel per marker, in the
-    order of `courses`: marker -> ldil2.stats.means.mean_by_visit output), dosing periods
-    shaded."""
+    """Mean (95% CI) of immunological markers over weeks by arm (one panel per marker, two a
+    row, in the order of `courses`: marker -> ldil2.stats.means.mean_by_visit output), dosing
+    periods shaded."""
     labels = {m: MARKER_LABELS[m] for m in courses}
-    return plot_courses(courses, labels, shade_weeks=shade_weeks, ncols=len(courses))
+    return plot_courses(courses, labels, shade_weeks=shade_weeks, ncols=min(2, len(courses)))
 
 
 def plot_roc(curves: Sequence[Any], ard: Ard, ids: Sequence[str]) -> Figure:
@@ -170,7 +170,7 @@ def plot_roc(curves: Sequence[Any], ard: Ard, ids: Sequence[str]) -> Figure:
     curves : ldil2.stats.markers.RocResult per marker (the curve's points, its direction)
     ids : the ``roc_delong`` result id of each curve (the legend's AUC text)
     """
-    fig, ax = plt.subplots(figsize=(5.5, 6.0))
+    fig, ax = plt.subplots(figsize=(5.5, 6.2))
     ax.plot([0, 1], [0, 1], color="0.6", ls="--", lw=0.8, label="Chance (AUC 0.50)")
     for curve, rid, colour in zip(curves, ids, MARKER_COLOURS, strict=False):
         word = "low" if curve.direction == "lower" else "high"
@@ -179,5 +179,5 @@ def plot_roc(curves: Sequence[Any], ard: Ard, ids: Sequence[str]) -> Figure:
     ax.set_xlabel("1 - specificity (false-positive fraction)")
     ax.set_ylabel("Sensitivity (true-positive fraction)")
     ax.set_aspect("equal")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), fontsize="small", frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), frameon=False)
     return finish(fig)
