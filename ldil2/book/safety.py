@@ -39,7 +39,7 @@ from ldil2.present.safety import (
     shift_table,
     weeks_text,
 )
-from ldil2.present.tables import HtmlTable
+from ldil2.present.tables import HtmlTable, TableSentence
 from ldil2.results.ard import Ard
 from ldil2.results.safety import (
     record_ae_onset,
@@ -128,7 +128,7 @@ def make_ae_table(
     population: str = c.SAFETY,
     common_pct: float | None = None,
     title: str = AE_TITLE,
-) -> HtmlTable:
+) -> HtmlTable | TableSentence:
     """Adverse events by system organ class and preferred term
     (:func:`ldil2.stats.safety.summarise_ae_terms`), recorded in `ard` and rendered from it
     (:func:`ldil2.present.safety.ae_table`).

@@ -18,7 +18,7 @@ from ldil2.derive.safety import ALL_SEXES, LAB_HIGH_ONLY, LAB_REFERENCE_RANGES
 from ldil2.present.courses import plot_courses
 from ldil2.present.format import count_of, interval_of, n_percent_of
 from ldil2.present.notes import population_caption
-from ldil2.present.tables import HtmlTable
+from ldil2.present.tables import HtmlTable, TableSentence
 from ldil2.present.theme import ARM_PALETTE, WEEK_AXIS, finish
 from ldil2.results.ard import Ard
 from ldil2.stats.safety import LAB_STATUSES
@@ -89,16 +89,33 @@ def exposure_table(
 
 
 # ---------------------------------------------------------------------- adverse events
+def no_events(ard: Ard, arms: Mapping[str, str]) -> TableSentence | None:
+    """The sentence an adverse-event table collapses to when no participant had an event:
+    'No adverse event was recorded in weeks 0-24, safety population (Ld-IL2 + MTX n = 23;
+    Placebo + MTX n = 24).', from the "any event" results `arms` (arm -> result_id: n, N);
+    None when an arm has an event."""
+    if any(ard.get(rid, "n") for rid in arms.values()):
+        return None
+    totals = {arm: int(ard.get(arms[arm], "N")) for arm in c.ARMS}
+    population = ard.row(arms[c.ARMS[0]], "N").population
+    measure = f"No adverse event was recorded in {FOLLOW_UP}"
+    return TableSentence(f"{population_caption(measure, population, totals)}.")
+
+
 def overview_table(
     ard: Ard, ids: Mapping[str, Mapping[str, str]], title: str, note: Sequence[str]
-) -> HtmlTable:
+) -> HtmlTable | TableSentence:
     """Participants with at least one adverse event of each kind: n/N (%) and events per arm,
-    and the risk difference (Newcombe 95% CI).
+    and the risk difference (Newcombe 95% CI); one sentence (:func:`no_events`) when no
+    participant had an event.
 
     Parameters
     ----------
-    ids : :func:`ldil2.results.safety.record_ae_overview` output
+    ids : :func:`ldil2.results.safety.record_ae_overview` output (first: any event)
     """
+    empty = no_events(ard, {arm: next(iter(ids.values()))[arm] for arm in c.ARMS})
+    if empty is not None:
+        return empty
     rows = []
     for category, rid in ids.items():
         row = {"Participants with": AE_CATEGORY_LABELS[category]}
@@ -134,11 +151,12 @@ def ae_table(
     title: str,
     footnote: Sequence[str],
     differences: bool = False,
-) -> HtmlTable:
+) -> HtmlTable | TableSentence:
     """Adverse events by system organ class and preferred term: participants with at least one
     event, n (% of the population), and number of events, per arm; with `differences`, a last
     column with the risk difference of common terms (empty for other rows). Terms and classes
-    are escaped text (HtmlTable).
+    are escaped text (HtmlTable). One sentence (:func:`no_events`) when no participant had an
+    event.
 
     Parameters
     ----------
@@ -148,6 +166,9 @@ def ae_table(
     footnote : paragraphs (method, source)
     """
     first = rows[0]
+    empty = no_events(ard, {arm: first[arm] for arm in c.ARMS})
+    if empty is not None:
+        return empty
     totals = {arm: int(ard.get(first[arm], "N")) for arm in c.ARMS}
     population = ard.row(first[c.ARMS[0]], "N").population
     header = ["System organ class / preferred term"]
