@@ -65,6 +65,7 @@ def test_numbered_tables_open_as_the_build_numbers_them():
         ("7.35 (6.1 to 8.2), n = 12", ["7.35 (6.1 to 8.2)", "n = 12"]),
         ("not estimable", []),
         ("0.116", []),
+        ("DAS28-CRP < 2.6, week 24", ["&lt; 2.6"]),
     ],
 )
 def test_nowrap_numbers_keeps_each_interval_on_one_line(cell, kept):

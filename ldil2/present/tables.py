@@ -29,7 +29,7 @@ UNNUMBERED_OPENING = (
 )
 """How a table begins that carries a number of its own (e.g. an appendix's ICH E3 number)."""
 
-_NUMBER = r"(?:(?:&lt;|&gt;|≤|≥) ?)?[-−+]?\d[\d.,/]*%?"
+_NUMBER = r"(?:(?:&lt;|&gt;|≤|≥) ?)?[-−+]?\d(?:[\d.,/]*\d)?%?"
 _NUMERIC_RUN = re.compile(rf"(?:\bn = \d+)|(?:{_NUMBER}(?: \([^()]*\))?)|(?:\([^()]*\d[^()]*\))")
 """A number with its parenthesised interval or percentage ('-6.0 (-11.4 to -0.7)', '12/17
 (70.6%)', '&lt; 0.001'), a parenthesised interval alone ('(95% CI 0.12 to 1.70)') or 'n = 12',
