@@ -106,6 +106,23 @@ TABLES = """() => {
   });
 }"""
 
+# Words of the article's prose (paragraphs outside figures and tables) and how many are bold.
+BOLD_WORDS = """() => {
+  let bold = 0, words = 0;
+  const article = document.querySelector(".bd-article");
+  const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const element = walker.currentNode.parentElement;
+    if (!element.closest("p") || element.closest("figure, table, .cell_output")) continue;
+    const count = walker.currentNode.textContent.split(/\\s+/).filter(Boolean).length;
+    words += count;
+    if (parseInt(getComputedStyle(element).fontWeight, 10) >= 600) bold += count;
+  }
+  return {bold, words};
+}"""
+BOLD_SHARE = 0.1
+"""Most bold a page's prose may be: bold marks the few headline numbers (issue 12)."""
+
 PAGE_WIDTH = """(ownScroll) => {
   const root = document.scrollingElement;
   const width = root.clientWidth;
@@ -138,6 +155,7 @@ class Visit:
     figures: list[dict] = field(default_factory=list)
     figures_phone: list[dict] = field(default_factory=list)
     tables_phone: list[dict] = field(default_factory=list)
+    bold: dict = field(default_factory=dict)
 
 
 @pytest.fixture(scope="module")
@@ -202,6 +220,7 @@ def _visit(page: Page, url: str, site: str, axe: Axe) -> Visit:
         hrefs = page.locator(SIDEBAR_LINKS).evaluate_all("els => els.map(e => e.href)")
         visit.sidebar = [urldefrag(href).url for href in hrefs]
         visit.figures = page.evaluate(FIGURES)
+        visit.bold = page.evaluate(BOLD_WORDS)
     finally:
         for event, handler in handlers.items():
             page.remove_listener(event, handler)
@@ -396,4 +415,13 @@ def test_table_caption_and_footnote_stay_in_view_and_numbers_never_wrap_on_a_pho
                 problems.setdefault(page, []).append(f"{name}: footnote scrolls or is cut off")
             problems.setdefault(page, []).extend(f"{name}: wraps {s!r}" for s in table["wrapped"])
     problems = {page: items for page, items in problems.items() if items}
+    assert not problems, _report(problems)
+
+
+def test_bold_only_for_the_few_headline_numbers(visits):
+    problems = {
+        page: [f"{visit.bold['bold']} of {visit.bold['words']} words of the prose are bold"]
+        for page, visit in visits.items()
+        if visit.bold["bold"] > BOLD_SHARE * max(visit.bold["words"], 1)
+    }
     assert not problems, _report(problems)

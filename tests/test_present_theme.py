@@ -93,3 +93,11 @@ def test_svg_text_drawn_as_paths_cannot_be_measured():
 
 def test_theme_font_sizes_are_at_least_the_minimum():
     assert min(theme.FONT_SIZES.values()) >= theme.MIN_TEXT_PT
+
+
+def test_finish_refuses_a_figure_whose_text_would_be_shown_below_9_pt():
+    theme.set_theme()
+    # 10 pt text on a 14 in figure is shown at 5 pt in the 7 in column
+    with pytest.raises(ValueError, match=r"'Title' 5\.0 pt"):
+        theme.finish(_figure(2 * theme.CONTENT_WIDTH_IN, 10))
+    assert theme.finish(_figure(theme.CONTENT_WIDTH_IN, 10)) is not None

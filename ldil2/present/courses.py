@@ -9,7 +9,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ldil2.present.theme import CONTENT_WIDTH_IN, WEEK_AXIS, arm_errorbars, figure_legend_above
+from ldil2.present.theme import (
+    CONTENT_WIDTH_IN,
+    WEEK_AXIS,
+    arm_errorbars,
+    figure_legend_above,
+    finish,
+)
 
 
 def plot_courses(
@@ -52,6 +58,5 @@ def plot_courses(
         ax.set_xlabel(WEEK_AXIS)
     for ax in axes.flat[len(courses) :]:
         ax.set_visible(False)
-    figure_legend_above(fig, axes.flat[0], top=1 - 0.4 / height)
-    plt.close(fig)
-    return fig
+    figure_legend_above(fig, axes.flat[0])
+    return finish(fig, top=1 - 0.4 / height)

@@ -179,9 +179,8 @@ def plot_components(table: pd.DataFrame, components: Sequence[tuple[str, str]]) 
     fig.supylabel("Mean change from baseline (unit in each panel title)")
     for ax in axes.flat[len(components) :]:
         ax.set_axis_off()
-    figure_legend_above(fig, axes.flat[0], top=1 - 0.45 / height)
-    plt.close(fig)
-    return fig
+    figure_legend_above(fig, axes.flat[0])
+    return finish(fig, top=1 - 0.45 / height)
 
 
 EULAR_SHADES: dict[str, str] = dict(
@@ -213,6 +212,5 @@ def plot_eular_stacked(shares: pd.DataFrame) -> Figure:
         ax.set_title(c.ARM_LABELS[arm])
         ax.set_xlabel(WEEK_AXIS)
     axes[0].set_ylabel("Participants (%)")
-    figure_legend_above(fig, axes[0], top=0.9)
-    plt.close(fig)
-    return fig
+    figure_legend_above(fig, axes[0])
+    return finish(fig, top=0.9)

@@ -155,10 +155,23 @@ def svg_shown_text_pt(svg: str, content_width_in: float = CONTENT_WIDTH_IN) -> f
     return min(sizes) * scale
 
 
-def finish(fig: Figure) -> Figure:
-    """Tight layout, closed in pyplot (shown once, when glued), returned."""
-    fig.tight_layout()
+def finish(fig: Figure, top: float = 1.0) -> Figure:
+    """Tight layout (panels below `top`, a figure fraction: the room of a figure legend above
+    them), the size rule checked, closed in pyplot (shown once, when glued), returned.
+
+    Raises
+    ------
+    ValueError : a text of the figure would be shown below MIN_TEXT_PT at the column width
+        (:func:`text_sizes_pt`); the message names the text and its size
+    """
+    fig.tight_layout(rect=(0, 0, 1, top))
+    small = {text: size for text, size in text_sizes_pt(fig).items() if size < MIN_TEXT_PT}
     plt.close(fig)
+    if small:
+        listed = "; ".join(f"{text!r} {size:.1f} pt" for text, size in sorted(small.items()))
+        raise ValueError(
+            f"figure text below {MIN_TEXT_PT:g} pt at the {CONTENT_WIDTH_IN:g} in column: {listed}"
+        )
     return fig
 
 
@@ -170,12 +183,11 @@ def legend_above(ax: Any, **style: Any) -> None:
               "ncols": len(labels), "frameon": False, "borderaxespad": 0.3, **style})  # fmt: skip
 
 
-def figure_legend_above(fig: Figure, ax: Any, top: float) -> None:
-    """The legend of `ax` in one row centred above every panel of `fig`, which keeps the top
-    `1 - top` of its height for it (the panels are laid out below `top`, figure fraction)."""
+def figure_legend_above(fig: Figure, ax: Any) -> None:
+    """The legend of `ax` in one row centred above every panel of `fig` (lay the panels out
+    below it: :func:`finish` with `top`)."""
     handles, labels = ax.get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", ncols=len(labels), frameon=False)
-    fig.tight_layout(rect=(0, 0, 1, top))
 
 
 def arm_errorbars(ax: Any, frame: pd.DataFrame, y: str, low: str, high: str, **style: Any) -> None:
