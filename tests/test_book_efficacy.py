@@ -30,7 +30,7 @@ from ldil2.present.endpoints import (
     comparison_values,
     eular_table_frame,
 )
-from ldil2.present.format import NOT_ESTIMABLE, format_p
+from ldil2.present.format import NOT_ESTIMABLE, format_p, p_cell
 from ldil2.present.labels import ENDPOINT_LABELS, EULAR_CATEGORY_LABELS
 from ldil2.results.ard import Ard
 from ldil2.results.efficacy import record_gee, record_shares
@@ -135,10 +135,11 @@ def test_comparison_table_caption_and_footnote():
     row = table.to_frame().iloc[0]
     assert row["Ld-IL2 + MTX, n/N (%)"] == "2/2 (100.0%)"
     assert row[ENDPOINT_HEADERS["difference"]].startswith("50.0 (")
-    assert row[ENDPOINT_HEADERS["fisher"]] == format_p(ard.get(ids["fisher"], "p"))
+    assert row[ENDPOINT_HEADERS["fisher"]] == p_cell(ard.get(ids["fisher"], "p"))
     notes = " ".join(table.footnote)
     assert "Newcombe" in notes and "Fisher" in notes and "observed cases" in notes
-    assert "Simulated data" in notes and "2099.1.1" in notes
+    # the page says once that the data are simulated; the footnote names the release
+    assert "Simulated data" not in notes and "Release 2099.1.1." in notes
 
 
 def test_comparison_table_states_the_across_visit_model_and_imputation():
@@ -242,10 +243,10 @@ def test_acr20_tables_cells_are_the_ard_rows_and_name_their_methods(primary_resu
     fisher = acr20.tables["acr20_table"].to_frame().set_index("Week")
     gee = acr20.tables["acr20_gee_table"].to_frame().set_index("Week")
     # the week-24 comparison twice, by two analyses, each header naming its method
-    assert fisher.loc["24", "P (Fisher's exact)"] == format_p(
+    assert fisher.loc["24", "P (Fisher's exact)"] == p_cell(
         ard.get("acr20.w24.pp.difference.fisher", "p")
     )
-    assert gee.loc["24", GEE_HEADERS["p"]] == format_p(
+    assert gee.loc["24", GEE_HEADERS["p"]] == p_cell(
         ard.get("acr20.w24.pp.difference.gee_logit", "p")
     )
     rd = ard.result("acr20.w24.pp.difference.gee_risk_difference")
@@ -265,8 +266,8 @@ LABEL_COLUMNS = ["Week", "Endpoint", "EULAR response"]
 
 def test_every_table_cell_number_is_an_ard_value(primary_results, secondary_results):
     # every number printed in a table cell of the efficacy pages is, at its printed precision,
-    # the value of an ARD row of the same result (labels, captions and footnotes aside; "P <
-    # 0.001" is a threshold)
+    # the value of an ARD row of the same result (labels, captions and footnotes aside; a P
+    # cell "< 0.001" is a threshold)
     for result in [*primary_results.values(), *secondary_results.values()]:
         if result.ard is None:
             continue
@@ -274,7 +275,7 @@ def test_every_table_cell_number_is_an_ard_value(primary_results, secondary_resu
         for name, table in result.tables.items():
             frame = table.to_frame().drop(columns=LABEL_COLUMNS, errors="ignore")
             for cell in frame.to_numpy().ravel():
-                for number in re.findall(r"-?\d+\.?\d*", str(cell).replace("P < 0.001", "")):
+                for number in re.findall(r"-?\d+\.?\d*", str(cell).replace("< 0.001", "")):
                     digits = len(number.partition(".")[2])
                     assert any(f"{v:.{digits}f}" == number for v in values), (
                         f"{name}: {number} in {cell!r} is no ARD value"

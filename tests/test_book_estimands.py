@@ -15,7 +15,7 @@ from ldil2.book import estimands, ledger, primary
 from ldil2.book.chapter import Chapter
 from ldil2.data.release import load
 from ldil2.pipeline.config import PARAMETERS_FILE, read_parameters
-from ldil2.present.format import format_p
+from ldil2.present.format import format_p, p_cell
 from ldil2.stats.imputation import von_hippel_imputations
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,7 +106,7 @@ def test_week24_cdai_p_values_name_their_method(shipped, sensitivity):
     frame = sensitivity.tables["estimand_results_table"].to_frame()
     row = frame[(frame["Endpoint"] == "Change in CDAI") & (frame["Time point"] == "week 24")]
     assert row.iloc[0]["Analysis"] == "ANCOVA: difference in mean change"
-    assert row.iloc[0]["P"] == format_p(ancova)
+    assert row.iloc[0]["P"] == p_cell(ancova)
 
 
 def test_results_table_cells_are_read_from_the_ard(sensitivity):
@@ -118,7 +118,7 @@ def test_results_table_cells_are_read_from_the_ard(sensitivity):
     rid = "acr20.w24.itt.ldil2.proportion_wilson_nri"
     n, total = int(ard.get(rid, "n")), int(ard.get(rid, "N"))
     assert nri["Ld-IL2 + MTX"] == f"{n}/{total} ({100 * n / total:.1f}%)"
-    assert nri["P"] == format_p(ard.get("acr20.w24.itt.difference.fisher_nri", "p"))
+    assert nri["P"] == p_cell(ard.get("acr20.w24.itt.difference.fisher_nri", "p"))
     gee = acr20.loc[("Per-protocol (as published)", "across visits")]
     assert gee["Placebo + MTX"] == f"n = {int(ard.get('acr20.all.pp.placebo.gee_logit', 'N'))}"
     mi = frame[frame["Estimand"] == "ITT with multiple imputation"].iloc[0]
@@ -133,7 +133,9 @@ def test_verdict_quotes_the_table_p_values(sensitivity):
     frame = sensitivity.tables["estimand_results_table"].to_frame()
     verdict = sensitivity.values["verdict"]
     for _, row in frame.iterrows():
-        assert f"{row['Estimand']}, {row['Time point']}, {row['P']}" in verdict
+        # the cell under "P" is the number of the verdict's "P = 0.013" / "P < 0.001"
+        p = f"P {row['P']}" if row["P"].startswith("<") else f"P = {row['P']}"
+        assert f"{row['Estimand']}, {row['Time point']}, {p}" in verdict
 
 
 def test_estimands_chapter_runs_on_a_small_release(tmp_path, execute):

@@ -183,7 +183,8 @@ def test_simulation_assumptions_for_trial_data_say_nothing_is_simulated(shipped)
     result = methods.simulation_assumptions(ch)
     assert "trial data" in result.values["assumptions_intro"]
     assert edition_facts(ch, methods.CHAPTER).values["simulated_notice"] == ""
-    assert "Trial data" in result.tables["assumptions_table"].footnote[-1]
+    assert "trial data" in result.tables["assumptions_table"].to_frame().iloc[0, 0]
+    assert result.tables["assumptions_table"].footnote[-1] == f"Release {trial.version}."
 
 
 # ---------------------------------------------------------------------------------------------

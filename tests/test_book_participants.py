@@ -183,7 +183,7 @@ def test_baseline_table_counts_caption_and_no_p_values():
     assert cells.loc["Age, years"].tolist() == ["40.0 (10.0)", "35.0 (-), 1 missing"]
     assert cells.loc["Female, n (%)"].tolist() == ["2 (66.7%)", "1 (50.0%)"]
     assert "P" not in table.header
-    assert "Simulated data. Release 2099.1.1." in table.footnote
+    assert "Release 2099.1.1." in table.footnote
 
 
 def test_baseline_table_cells_are_the_formatted_ard_rows():

@@ -2,9 +2,10 @@
 
 One browser and one context serve the whole module: the site is crawled once from the landing
 page through the sidebar, and every page is checked on that one visit (console, requests,
-images, notice, axe-core, width at 390 px; then one reload in the reader's dark theme for colour
-contrast); the tests below only read the records. The browser and the server come from
-tests/browser_support.py (system Chromium by path, no host but 127.0.0.1).
+images, notice, axe-core, width at 390 px, the text size of every figure at 1280 and 390 px, the
+number, caption, footnote and cells of every table at 390 px; then one reload in the reader's
+dark theme for colour contrast); the tests below only read the records. The browser and the
+server come from tests/browser_support.py (system Chromium by path, no host but 127.0.0.1).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from browser_support import DESKTOP, PHONE, chromium_context, serve_directory
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Response
 
 from ldil2.pipeline import toc
+from ldil2.present.theme import MIN_TEXT_PT
 
 pytestmark = pytest.mark.browser
 
@@ -43,6 +45,83 @@ WAIT_FOR_IMAGES = """async () => {
   const loaded = (image) => image.complete && image.naturalWidth > 0;
   return images.map((image) => [image.getAttribute("src"), loaded(image)]);
 }"""
+
+# Every figure: its number, image, the SVG's width (pt) and smallest font size (user units = pt
+# at the drawn size), the width it is shown at, and whether its caption is in the viewport.
+FIGURES = """async () => {
+  const out = [];
+  for (const img of document.querySelectorAll(".bd-article figure img")) {
+    const figure = img.closest("figure");
+    const number = figure.querySelector(".caption-number");
+    const caption = figure.querySelector("figcaption");
+    const record = {
+      number: number ? number.textContent.trim() : figure.id,
+      src: img.getAttribute("src"),
+      shownPx: img.getBoundingClientRect().width,
+      captionRight: caption ? caption.getBoundingClientRect().right : null,
+      widthPt: null,
+      minFont: null,
+    };
+    if (record.src.endsWith(".svg")) {
+      const text = await (await fetch(img.src)).text();
+      const svg = new DOMParser().parseFromString(text, "image/svg+xml").documentElement;
+      record.widthPt = parseFloat(svg.getAttribute("width"));
+      const sizes = [...svg.querySelectorAll("text")]
+        .map((t) => ((t.getAttribute("style") || "").match(/font-size:\\s*([\\d.]+)px/) || [])[1])
+        .map(parseFloat)
+        .filter(Number.isFinite);
+      record.minFont = sizes.length ? Math.min(...sizes) : null;
+    }
+    out.push(record);
+  }
+  return out;
+}"""
+
+# Every table of the article: its caption number, whether caption and footnote are in the
+# viewport and outside the scrolling box, the cells that print "P =" and the numbers that wrap.
+TABLES = """() => {
+  const width = document.documentElement.clientWidth;
+  const inView = (element, box) =>
+    !element || (element.getBoundingClientRect().right <= width + 1 && !box.contains(element));
+  const p = /(^|[^A-Za-z0-9])P\\s*[=<]/;
+  return [...document.querySelectorAll(".bd-article table")].map((table) => {
+    const figure = table.closest("figure.ldil2-table-figure");
+    const caption = figure ? figure.querySelector("figcaption") : table.querySelector("caption");
+    const number = caption ? caption.querySelector(".caption-number") : null;
+    const box = figure ? figure.querySelector(".ldil2-scroll") : table;
+    return {
+      result: Boolean(figure),
+      numbered: Boolean(figure) && !figure.classList.contains("ldil2-unnumbered"),
+      number: number ? number.textContent.trim() : null,
+      caption: caption ? caption.textContent.trim().slice(0, 80) : "",
+      captionInView: Boolean(figure) && inView(caption, box),
+      footnoteInView: Boolean(figure) && inView(figure.querySelector(".ldil2-footnote"), box),
+      pCells: [...table.querySelectorAll("tbody td, tbody th")]
+        .map((cell) => cell.textContent.trim())
+        .filter((text) => p.test(text)),
+      wrapped: [...table.querySelectorAll(".ldil2-nowrap")]
+        .filter((span) => span.getClientRects().length > 1)
+        .map((span) => span.textContent),
+    };
+  });
+}"""
+
+# Words of the article's prose (paragraphs outside figures and tables) and how many are bold.
+BOLD_WORDS = """() => {
+  let bold = 0, words = 0;
+  const article = document.querySelector(".bd-article");
+  const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const element = walker.currentNode.parentElement;
+    if (!element.closest("p") || element.closest("figure, table, .cell_output")) continue;
+    const count = walker.currentNode.textContent.split(/\\s+/).filter(Boolean).length;
+    words += count;
+    if (parseInt(getComputedStyle(element).fontWeight, 10) >= 600) bold += count;
+  }
+  return {bold, words};
+}"""
+BOLD_SHARE = 0.1
+"""Most bold a page's prose may be: bold marks the few headline numbers (issue 12)."""
 
 PAGE_WIDTH = """(ownScroll) => {
   const root = document.scrollingElement;
@@ -73,6 +152,10 @@ class Visit:
     sidebar: list[str] = field(default_factory=list)
     axe: list[str] = field(default_factory=list)
     width: dict = field(default_factory=dict)
+    figures: list[dict] = field(default_factory=list)
+    figures_phone: list[dict] = field(default_factory=list)
+    tables_phone: list[dict] = field(default_factory=list)
+    bold: dict = field(default_factory=dict)
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +219,8 @@ def _visit(page: Page, url: str, site: str, axe: Axe) -> Visit:
         visit.notice = notice.inner_text() if notice.count() and notice.is_visible() else None
         hrefs = page.locator(SIDEBAR_LINKS).evaluate_all("els => els.map(e => e.href)")
         visit.sidebar = [urldefrag(href).url for href in hrefs]
+        visit.figures = page.evaluate(FIGURES)
+        visit.bold = page.evaluate(BOLD_WORDS)
     finally:
         for event, handler in handlers.items():
             page.remove_listener(event, handler)
@@ -155,6 +240,8 @@ def _visit(page: Page, url: str, site: str, axe: Axe) -> Visit:
     page.evaluate(SET_MODE, "light")
     page.set_viewport_size(PHONE)
     visit.width = page.evaluate(PAGE_WIDTH, OWN_SCROLL)
+    visit.figures_phone = page.evaluate(FIGURES)
+    visit.tables_phone = page.evaluate(TABLES)
     page.set_viewport_size(DESKTOP)
     return visit
 
@@ -261,3 +348,80 @@ def test_search_finds_acr20(context, site):
     hrefs = results.evaluate_all("els => els.map(e => e.getAttribute('href'))")
     page.close()
     assert any("chapters/" in href for href in hrefs), f"search results for ACR20: {hrefs}"
+
+
+def _shown_pt(figure: dict) -> float:
+    """The smallest text of a figure as shown: its font size (pt at the drawn size) times the
+    shown width over the drawn width (CSS px: 96 per inch, 72 pt per inch)."""
+    return figure["minFont"] * figure["shownPx"] / (figure["widthPt"] * 96 / 72)
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_every_figure_text_is_at_least_9_pt_as_shown(visits, width):
+    problems = {}
+    for page, visit in visits.items():
+        figures = visit.figures if width == "desktop" else visit.figures_phone
+        for figure in figures:
+            if figure["minFont"] is None:
+                problems.setdefault(page, []).append(f"{figure['number']}: no SVG text to measure")
+            elif (shown := _shown_pt(figure)) < MIN_TEXT_PT:
+                problems.setdefault(page, []).append(
+                    f"{figure['number']}: smallest text {shown:.1f} pt "
+                    f"(drawn {figure['widthPt']:.0f} pt wide, shown {figure['shownPx']:.0f} px)"
+                )
+    assert sum(len(v.figures) for v in visits.values()) >= 15, "the book's figures are missing"
+    assert not problems, _report(problems)
+
+
+def test_figure_captions_stay_in_view_at_phone_width(visits):
+    problems = {
+        page: [f"{f['number']}: caption ends at {f['captionRight']:.0f} px" for f in bad]
+        for page, visit in visits.items()
+        if (bad := [f for f in visit.figures_phone if f["captionRight"] > PHONE["width"] + 1])
+    }
+    assert not problems, _report(problems)
+
+
+def test_tables_and_figures_are_numbered_across_the_book_in_toc_order(visits, toc_pages):
+    pages = [page for page in toc_pages if page in visits]
+    tables = [t for page in pages for t in visits[page].tables_phone if t["numbered"]]
+    figures = [f["number"] for page in pages for f in visits[page].figures]
+    assert len(tables) >= 30, "the book's result tables are missing"
+    assert [t["number"] for t in tables] == [f"Table {n}" for n in range(1, len(tables) + 1)]
+    assert figures == [f"Fig. {n}" for n in range(1, len(figures) + 1)]
+
+
+def test_no_table_cell_prints_p_equals(visits):
+    problems = {
+        page: [
+            f"{t['number'] or t['caption']}: {cell}"
+            for t in visit.tables_phone
+            for cell in t["pCells"]
+        ]
+        for page, visit in visits.items()
+    }
+    problems = {page: items for page, items in problems.items() if items}
+    assert not problems, "a P value cell repeats its header:\n" + _report(problems)
+
+
+def test_table_caption_and_footnote_stay_in_view_and_numbers_never_wrap_on_a_phone(visits):
+    problems = {}
+    for page, visit in visits.items():
+        for table in (t for t in visit.tables_phone if t["result"]):
+            name = table["number"] or table["caption"]
+            if not table["captionInView"]:
+                problems.setdefault(page, []).append(f"{name}: caption scrolls or is cut off")
+            if not table["footnoteInView"]:
+                problems.setdefault(page, []).append(f"{name}: footnote scrolls or is cut off")
+            problems.setdefault(page, []).extend(f"{name}: wraps {s!r}" for s in table["wrapped"])
+    problems = {page: items for page, items in problems.items() if items}
+    assert not problems, _report(problems)
+
+
+def test_bold_only_for_the_few_headline_numbers(visits):
+    problems = {
+        page: [f"{visit.bold['bold']} of {visit.bold['words']} words of the prose are bold"]
+        for page, visit in visits.items()
+        if visit.bold["bold"] > BOLD_SHARE * max(visit.bold["words"], 1)
+    }
+    assert not problems, _report(problems)

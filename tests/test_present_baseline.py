@@ -80,4 +80,4 @@ def test_make_baseline_table_header_caption_and_sections_from_the_ard():
     )
     assert table.rows == (("Demographics",), ("Age, years", "40.0 (10.0)", "35.0 (-), 1 missing"))
     assert table.kinds == ("section", "")
-    assert any("No p-values" in note for note in table.footnote)
+    assert any("No P values" in note for note in table.footnote)

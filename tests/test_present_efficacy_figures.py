@@ -14,7 +14,7 @@ from conftest import assert_figure_output_deterministic
 from ldil2 import contract as c
 from ldil2.book.secondary import eular_shares
 from ldil2.present import efficacy_figures as figures
-from ldil2.present.theme import set_theme
+from ldil2.present.theme import WEEK_AXIS, set_theme
 from ldil2.results.ard import Ard
 from ldil2.stats.proportions import response_by_arm
 
@@ -111,7 +111,7 @@ def test_plot_eular_stacked_bars_reach_100_percent():
     for ax in fig.axes[: len(c.ARMS)]:
         tops = [patch.get_y() + patch.get_height() for patch in ax.patches]
         assert max(tops) == pytest.approx(100.0)
-        assert ax.get_xlabel() == "Week"
+        assert ax.get_xlabel() == WEEK_AXIS
     assert fig.axes[0].get_ylabel() == "Participants (%)"
 
 

@@ -136,10 +136,10 @@ def test_results_frame_cells_are_read_from_the_ard():
     assert cells["Ld-IL2 + MTX"] == "13/17 (76.5%)"
     assert cells["Placebo + MTX"] == "13/23 (56.5%)"
     assert cells["Effect (95% CI)"] == "19.9 percentage points (95% CI -9.7 to 44.1)"
-    assert cells["P"] == "P = 0.315"
+    assert cells["P"] == "0.315"
     # change one value of the ARD: the cell reading it changes, the others do not
     changed = e.results_frame(_with(ard, row.p, "p", 0.0123), [row]).iloc[0]
-    assert changed["P"] == "P = 0.012"
+    assert changed["P"] == "0.012"
     assert changed.drop("P").tolist() == cells.drop("P").tolist()
     changed = e.results_frame(_with(ard, row.arms[c.ARM_LDIL2], "n", 12), [row]).iloc[0]
     assert changed["Ld-IL2 + MTX"] == "12/17 (70.6%)"

@@ -134,12 +134,17 @@ def test_association_table_cells_are_the_ard_rows():
     line = table.iloc[0]
     ld = c.ARM_LABELS[c.ARM_LDIL2]
     r = ard.result(ids[f"or_{c.ARM_LDIL2}"])
-    assert line[f"{ld}: OR per SD (95% CI; P)"].startswith(f"OR {r['estimate']:.2f} per SD")
+    assert line[f"{ld}: OR per SD (95% CI)"] == (
+        f"{r['estimate']:.2f} ({r['lcl']:.2f} to {r['ucl']:.2f})"
+    )
+    # the P value in its own column, without "P ="
+    assert line[f"{ld}: P"] == (f"{r['p']:.3f}" if r["p"] >= 0.001 else "< 0.001")
+    assert not any(str(cell).startswith("P ") or "P =" in str(cell) for cell in line)
     assert line["Published direction"] == "higher values with response"
-    assert line[f"{ld}: ROC AUC (95% CI)"] == pm.auc_text(ard, ids["auc"])
+    assert f"AUC {line[f'{ld}: ROC AUC (95% CI)']}" == pm.auc_text(ard, ids["auc"])
     changed = _changed(ard, ids["interaction"], "estimate", 3.14159)
     again = pm.association_table(changed, {c.IL21: ("higher", ids)}, "t", ()).to_frame()
-    assert again.iloc[0]["Arm × marker interaction"].startswith("ratio of ORs 3.14 (")
+    assert again.iloc[0]["Arm × marker interaction: ratio of ORs (95% CI)"].startswith("3.14 (")
 
 
 def test_plot_roc_draws_each_marker_and_chance():
@@ -168,5 +173,5 @@ def test_plot_markers_one_panel_per_marker():
         m: mean_by_visit(frame, m, include_baseline=True) for m in (c.TREG_PCT, TH17_TREG_RATIO)
     }
     fig = pm.plot_markers(courses, [(0, 2.0)])
-    assert [ax.get_ylabel() for ax in fig.axes] == ["Treg (% of CD4+)", "Th17/Treg ratio"]
+    assert [ax.get_title() for ax in fig.axes] == ["Treg (% of CD4+)", "Th17/Treg ratio"]
     plt.close(fig)

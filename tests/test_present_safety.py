@@ -10,11 +10,14 @@ import pandas as pd
 from safety_cases import safety_events, safety_subjects
 
 from ldil2 import contract as c
-from ldil2.derive.safety import dosing_windows_days, dosing_windows_weeks, population_rows
+from ldil2.derive.safety import dosing_windows_weeks, population_rows
 from ldil2.present import safety
+from ldil2.present.tables import HtmlTable, TableSentence
+from ldil2.present.theme import WEEK_AXIS
 from ldil2.results.ard import Ard
 from ldil2.results.safety import (
     record_ae_overview,
+    record_ae_terms,
     record_dosing_share,
     record_exposure,
     record_lab_shifts,
@@ -24,6 +27,7 @@ from ldil2.stats.means import mean_by_visit
 from ldil2.stats.safety import (
     ALL_CYCLES,
     summarise_ae_overview,
+    summarise_ae_terms,
     summarise_exposure,
     summarise_lab_shifts,
 )
@@ -124,17 +128,17 @@ def test_reference_range_frame_states_sex_specific_ranges():
 
 def test_plot_ae_onset_one_panel_per_arm_counting_every_event():
     events = population_rows(safety_subjects(), safety_events())
-    fig = safety.plot_ae_onset(events, dosing_windows_days())
+    fig = safety.plot_ae_onset(events, dosing_windows_weeks())
     ld, pl = fig.axes
     assert [ax.get_title(loc="left") for ax in fig.axes] == [
         c.ARM_LABELS[c.ARM_LDIL2],
         c.ARM_LABELS[c.ARM_PLACEBO],
     ]
-    # bar heights sum to the events per arm: Ld-IL2 E1-E3, placebo E4; 3 grey dosing bands each
-    bars = [p for p in ld.patches if p.get_height() > 0 and p.get_width() == 7]
+    # bar heights (one-week bins) sum to the events per arm: Ld-IL2 E1-E3, placebo E4
+    bars = [p for p in ld.patches if p.get_height() > 0 and p.get_width() == 1]
     assert sum(p.get_height() for p in bars) == 3
-    assert sum(p.get_height() for p in pl.patches if p.get_width() == 7) == 1
-    assert "Study day" in pl.get_xlabel()
+    assert sum(p.get_height() for p in pl.patches if p.get_width() == 1) == 1
+    assert pl.get_xlabel().startswith(WEEK_AXIS)  # weeks, like every time axis of the book
     plt.close(fig)
 
 
@@ -148,8 +152,32 @@ def test_plot_labs_one_panel_per_measure_with_units():
     courses = {m: mean_by_visit(rows, m, include_baseline=True) for m in c.LAB_MEASURES}
     fig = safety.plot_labs(courses, dosing_windows_weeks())
     visible = [ax for ax in fig.axes if ax.get_visible()]
-    assert [ax.get_ylabel() for ax in visible] == list(safety.LAB_LABELS.values())
-    assert all("(" in ax.get_ylabel() for ax in visible)  # every axis states its unit
+    assert [ax.get_title() for ax in visible] == list(safety.LAB_LABELS.values())
+    assert all("(" in ax.get_title() for ax in visible)  # every panel states its unit
     weeks = sorted({round(x) for x in visible[0].get_lines()[-1].get_xdata()})
     assert weeks == [0, 4]  # week 0 (baseline) is drawn
     plt.close(fig)
+
+
+def test_all_zero_adverse_event_tables_collapse_to_one_sentence():
+    subjects, none = safety_subjects(), safety_events().iloc[0:0]
+    ard = Ard("safety", c.SAFETY)
+    ids = record_ae_overview(ard, summarise_ae_overview(subjects, none), safety.AE_CATEGORY_LABELS)
+    terms = record_ae_terms(ard, summarise_ae_terms(subjects, none), "Any adverse event")
+    overview = safety.overview_table(ard, ids, "t", ("note",))
+    by_term = safety.ae_table(ard, terms, "t", ("note",))
+    # the N per arm from the ARD rows (the safety population of safety_cases)
+    totals = {arm: int(ard.get(ids["any"][arm], "N")) for arm in c.ARMS}
+    expected = (
+        f"No adverse event was recorded in {safety.FOLLOW_UP}, safety population "
+        f"(Ld-IL2 + MTX n = {totals[c.ARM_LDIL2]}; Placebo + MTX n = {totals[c.ARM_PLACEBO]})."
+    )
+    assert overview == by_term == TableSentence(expected)
+    assert overview.to_html() == f'<p class="ldil2-table-sentence">{expected}</p>'
+
+
+def test_a_table_with_one_event_is_not_collapsed():
+    subjects, one = safety_subjects(), safety_events().iloc[:1]
+    ard = Ard("safety", c.SAFETY)
+    ids = record_ae_overview(ard, summarise_ae_overview(subjects, one), safety.AE_CATEGORY_LABELS)
+    assert isinstance(safety.overview_table(ard, ids, "t", ()), HtmlTable)

@@ -1,6 +1,10 @@
 """Tests of ldil2.present.theme: palette accessibility and deterministic figure output."""
 
+import io
+import re
+
 import matplotlib as mpl
+import matplotlib.pyplot as plt
 import pytest
 from conftest import assert_figure_output_deterministic
 
@@ -37,3 +41,63 @@ def test_arm_palette_blue_versus_orange_hues():
 def test_figure_output_is_deterministic(fmt):
     theme.set_theme()
     assert_figure_output_deterministic(lambda: plot_schedule(c.dosing_days(), [0, 4, 12, 24]), fmt)
+
+
+def _svg(fig) -> str:
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _figure(width_in: float, fontsize: float):
+    fig, ax = plt.subplots(figsize=(width_in, 3))
+    ax.set_title("Title", fontsize=fontsize)
+    ax.tick_params(labelsize=fontsize)
+    ax.set_xlabel("x", fontsize=fontsize)
+    ax.set_ylabel("y", fontsize=fontsize)
+    return fig
+
+
+def test_figure_text_is_measured_as_shown_at_the_column_width():
+    theme.set_theme()
+    # drawn at the column's width: 10 pt is 10 pt; twice as wide: shown at half size, 5 pt
+    assert min(theme.text_sizes_pt(_figure(theme.CONTENT_WIDTH_IN, 10)).values()) == 10
+    assert min(theme.text_sizes_pt(_figure(2 * theme.CONTENT_WIDTH_IN, 10)).values()) == 5
+    narrow = theme.svg_shown_text_pt(_svg(_figure(5, 10)))
+    assert narrow == pytest.approx(10)
+    # the SVG as drawn (tight bounding box): scaled by the column (504 pt) over its width in pt
+    svg = _svg(_figure(2 * theme.CONTENT_WIDTH_IN, 10))
+    width_pt = float(re.search(r'<svg[^>]*\swidth="([\d.]+)pt"', svg).group(1))
+    assert width_pt > 72 * theme.CONTENT_WIDTH_IN
+    shown = theme.svg_shown_text_pt(svg)
+    assert shown == pytest.approx(10 * 72 * theme.CONTENT_WIDTH_IN / width_pt)
+    assert shown < theme.MIN_TEXT_PT
+
+
+def test_svg_text_below_9_pt_is_found_in_a_small_label():
+    theme.set_theme()
+    fig = _figure(5, 10)
+    fig.axes[0].text(0.5, 0.5, "footnote-size label", fontsize=7)
+    assert theme.svg_shown_text_pt(_svg(fig)) == pytest.approx(7)
+
+
+def test_svg_text_drawn_as_paths_cannot_be_measured():
+    theme.set_theme()
+    fig = _figure(5, 10)
+    with mpl.rc_context({"svg.fonttype": "path"}):
+        svg = _svg(fig)
+    with pytest.raises(ValueError, match="font-size"):
+        theme.svg_shown_text_pt(svg)
+
+
+def test_theme_font_sizes_are_at_least_the_minimum():
+    assert min(theme.FONT_SIZES.values()) >= theme.MIN_TEXT_PT
+
+
+def test_finish_refuses_a_figure_whose_text_would_be_shown_below_9_pt():
+    theme.set_theme()
+    # 10 pt text on a 14 in figure is shown at 5 pt in the 7 in column
+    with pytest.raises(ValueError, match=r"'Title' 5\.0 pt"):
+        theme.finish(_figure(2 * theme.CONTENT_WIDTH_IN, 10))
+    assert theme.finish(_figure(theme.CONTENT_WIDTH_IN, 10)) is not None

@@ -18,7 +18,6 @@ from ldil2.derive.safety import (
     FOLLOW_UP_DAYS,
     LAB_REFERENCE_SOURCE,
     dosing_period_days,
-    dosing_windows_days,
     dosing_windows_weeks,
     population_rows,
 )
@@ -40,7 +39,7 @@ from ldil2.present.safety import (
     shift_table,
     weeks_text,
 )
-from ldil2.present.tables import HtmlTable
+from ldil2.present.tables import HtmlTable, TableSentence
 from ldil2.results.ard import Ard
 from ldil2.results.safety import (
     record_ae_onset,
@@ -129,7 +128,7 @@ def make_ae_table(
     population: str = c.SAFETY,
     common_pct: float | None = None,
     title: str = AE_TITLE,
-) -> HtmlTable:
+) -> HtmlTable | TableSentence:
     """Adverse events by system organ class and preferred term
     (:func:`ldil2.stats.safety.summarise_ae_terms`), recorded in `ard` and rendered from it
     (:func:`ldil2.present.safety.ae_table`).
@@ -203,7 +202,7 @@ def ae_onset_result(ch: Any) -> Result:
             **{f"safety_onset_in_cycle_{arm}": count_of(ard, ids[arm]) for arm in c.ARMS},
             "safety_dosing_share": dosing_share_text(ard, share),
         },
-        figures={"safety_onset_fig": plot_ae_onset(events, dosing_windows_days())},
+        figures={"safety_onset_fig": plot_ae_onset(events, dosing_windows_weeks())},
         ard=ard,
     )
 

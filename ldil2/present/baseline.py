@@ -21,7 +21,7 @@ NONE_OBSERVED = "-"
 FOOTNOTE = (
     "Mean (SD), median [first quartile, third quartile] or n (%) of participants with a "
     "known value; the number missing is shown where values are missing.",
-    "No p-values: differences at baseline between randomized arms arise by chance "
+    "No P values: differences at baseline between randomized arms arise by chance "
     "(CONSORT 2010, item 15).",
 )
 

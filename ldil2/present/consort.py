@@ -124,20 +124,20 @@ def plot_consort(ard: Ard, flow: Flow) -> Figure:
 def plot_schedule(days: Mapping[int, list[int]], weeks: Sequence[int]) -> Figure:
     """Timeline: dosing cycles as shaded spans with injection ticks, visits as markers (weeks;
     study day d of :func:`ldil2.contract.dosing_days` is week (d - 1) / 7)."""
-    fig, ax = plt.subplots(figsize=(8.0, 2.6))
+    fig, ax = plt.subplots(figsize=(theme.CONTENT_WIDTH_IN, 2.8))
     colour = theme.ARM_PALETTE[c.ARM_LDIL2]
     for cycle, cycle_days in days.items():
         weeks_of = [(d - c.FIRST_DOSE_DAY) / 7 for d in cycle_days]
         start, end = weeks_of[0], weeks_of[-1]
         ax.axvspan(start, end, ymin=0.55, ymax=0.95, color=colour, alpha=0.25, lw=0)
         ax.vlines(weeks_of, 0.62, 0.88, color=colour, lw=1.5)
-        ax.text((start + end) / 2, 1.02, f"Cycle {cycle}", ha="center", va="bottom", fontsize=9)
+        ax.text((start + end) / 2, 1.02, f"Cycle {cycle}", ha="center", va="bottom")
     ax.plot(weeks, [0.25] * len(weeks), "D", color="0.2", ms=6, label="Assessment visit")
     ax.vlines([], 0, 0, color=colour, label="Injection (Ld-IL2 or placebo)")
     ax.set_ylim(0, 1.2)
     ax.set_yticks([])
     ax.set_xticks(weeks)
     ax.set_xlim(-0.5, max(weeks) + 0.5)
-    ax.set_xlabel("Weeks since randomisation")
-    ax.legend(loc="upper right", fontsize=8, frameon=False, bbox_to_anchor=(1.0, -0.35), ncol=2)
+    ax.set_xlabel(theme.WEEK_AXIS)
+    ax.legend(loc="upper right", frameon=False, bbox_to_anchor=(1.0, -0.35), ncol=2)
     return theme.finish(fig)

@@ -9,8 +9,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ldil2 import contract as c
-from ldil2.present.theme import arm_errorbars
+from ldil2.present.theme import (
+    CONTENT_WIDTH_IN,
+    WEEK_AXIS,
+    arm_errorbars,
+    figure_legend_above,
+    finish,
+)
 
 
 def plot_courses(
@@ -29,26 +34,29 @@ def plot_courses(
     labels : measure -> axis label with its unit
     shade_weeks : (start, end) week spans drawn as grey bands (e.g. the dosing cycles)
     reference : measure -> limits drawn as dashed lines (a reference range)
-    ncols : panels per row
+    ncols : panels per row (the figure is the column's width, :data:`CONTENT_WIDTH_IN`)
 
     Returns
     -------
-    Figure : error bars are the t-based 95% CI of the means; closed in pyplot.
+    Figure : error bars are the t-based 95% CI of the means; the week axis labelled under the
+        bottom row; one legend above the panels; closed in pyplot.
     """
     nrows = -(-len(courses) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 2.8 * nrows), squeeze=False)
+    height = 0.5 + 2.6 * nrows
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(CONTENT_WIDTH_IN, height), sharex=True, squeeze=False
+    )
     for ax, (measure, course) in zip(axes.flat, courses.items(), strict=False):
         for start, end in shade_weeks:
             ax.axvspan(start, end, color="0.88", zorder=0, lw=0)
         for limit in (reference or {}).get(measure, ()):
             ax.axhline(limit, color="0.4", ls="--", lw=0.8)
         arm_errorbars(ax, course, "mean", "ci_low", "ci_high", ms=4, capsize=2)
-        ax.set_ylabel(labels[measure])
-        ax.set_xlabel("Week")
+        ax.set_title(labels[measure])
+        ax.set_xlabel("")
+    for ax in axes[-1]:
+        ax.set_xlabel(WEEK_AXIS)
     for ax in axes.flat[len(courses) :]:
         ax.set_visible(False)
-    handles, names = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="upper center", ncols=len(c.ARMS), frameon=False)
-    fig.tight_layout(rect=(0, 0, 1, 0.95))
-    plt.close(fig)
-    return fig
+    figure_legend_above(fig, axes.flat[0])
+    return finish(fig, top=1 - 0.4 / height)

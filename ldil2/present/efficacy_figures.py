@@ -18,7 +18,18 @@ from matplotlib.figure import Figure
 
 from ldil2 import contract as c
 from ldil2.derive.analysis import EULAR, EULAR_LEVELS, chg_col
-from ldil2.present.theme import ARM_MARKERS, ARM_ORDER, ARM_PALETTE, arm_errorbars, finish
+from ldil2.present.labels import EULAR_CATEGORY_LABELS
+from ldil2.present.theme import (
+    ARM_MARKERS,
+    ARM_ORDER,
+    ARM_PALETTE,
+    CONTENT_WIDTH_IN,
+    WEEK_AXIS,
+    arm_errorbars,
+    figure_legend_above,
+    finish,
+    legend_above,
+)
 from ldil2.results.ard import Ard
 from ldil2.stats.means import mean_by_visit
 from ldil2.stats.proportions import wilson_ci
@@ -54,18 +65,19 @@ def plot_proportion_by_visit(
     ylabel : y-axis label with its unit (default "<ENDPOINT> response (% of participants)")
     """
     frame = proportion_by_visit(table, endpoint)
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = plt.subplots(figsize=(6.0, 4.0))
     arm_errorbars(ax, frame, "percent", "ci_low", "ci_high")
     ax.set_ylim(0, 100)
     ax.set_ylabel(ylabel or f"{endpoint.upper()} response (% of participants)")
-    ax.legend(title=None, loc="lower right")
+    legend_above(ax)
     return finish(fig)
 
 
 def plot_mean_change_by_visit(
     table: pd.DataFrame, columns: str | Sequence[str], labels: str | Sequence[str]
 ) -> Figure:
-    """Mean change with t-based 95% CIs by arm and post-baseline visit, one panel per column.
+    """Mean change with t-based 95% CIs by arm and post-baseline visit, one panel per column,
+    panels stacked (one above the other, shared week axis) so each keeps the column's width.
 
     Parameters
     ----------
@@ -74,12 +86,16 @@ def plot_mean_change_by_visit(
     labels : y-axis label of each panel, with unit, e.g. "Change in CDAI (points)"
     """
     columns, labels = _as_list(columns), _as_list(labels)
-    fig, axes = plt.subplots(1, len(columns), figsize=(6 * len(columns), 4), squeeze=False)
-    for ax, column, label in zip(axes[0], columns, labels, strict=True):
+    fig, axes = plt.subplots(
+        len(columns), 1, figsize=(6.0, 0.4 + 3.0 * len(columns)), sharex=True, squeeze=False
+    )
+    for ax, column, label in zip(axes[:, 0], columns, labels, strict=True):
         arm_errorbars(ax, mean_by_visit(table, column), "mean", "ci_low", "ci_high")
         ax.axhline(0, color="0.4", linewidth=0.8)
         ax.set_ylabel(label)
-    axes[0][0].legend(title=None)
+        ax.set_xlabel("")
+    axes[-1][0].set_xlabel(WEEK_AXIS)
+    legend_above(axes[0][0])
     return finish(fig)
 
 
@@ -93,7 +109,8 @@ def plot_individual_change(
     panel per column; deterministic jitter (seeded)."""
     columns, labels = _as_list(columns), _as_list(labels)
     at_week = table[table[c.WEEK] == week]
-    fig, axes = plt.subplots(1, len(columns), figsize=(4 * len(columns), 4), squeeze=False)
+    width = min(CONTENT_WIDTH_IN, 3.4 * len(columns))
+    fig, axes = plt.subplots(1, len(columns), figsize=(width, 4), squeeze=False)
     rng = np.random.default_rng(0)
     for ax, column, label in zip(axes[0], columns, labels, strict=True):
         for position, arm in enumerate(ARM_ORDER):
@@ -124,19 +141,20 @@ def plot_forest(
     d = np.array(
         [[ard.get(rid, stat) for stat in ("estimate", "lcl", "ucl")] for rid in differences]
     )
-    fig, ax = plt.subplots(figsize=(7, 0.5 * len(differences) + 1.5))
+    fig, ax = plt.subplots(figsize=(CONTENT_WIDTH_IN, 0.45 * len(differences) + 1.5))
     y = np.arange(len(differences))[::-1]
     ax.errorbar(d[:, 0], y, xerr=[d[:, 0] - d[:, 1], d[:, 2] - d[:, 0]], fmt="o",
                 color=ARM_PALETTE[c.ARM_LDIL2], capsize=3)  # fmt: skip
     ax.axvline(0, color="0.4", linewidth=0.8)
     ax.set_yticks(y, list(labels))
-    ax.set_xlabel("Difference, Ld-IL2 + MTX minus placebo + MTX (percentage points)")
+    ax.set_xlabel("Difference, Ld-IL2 + MTX minus Placebo + MTX\n(percentage points)")
     return finish(fig)
 
 
 def plot_components(table: pd.DataFrame, components: Sequence[tuple[str, str]]) -> Figure:
-    """Mean change from baseline (95% t-interval) of several measures by visit and arm, one small
-    panel per measure, in a grid of two rows.
+    """Mean change from baseline (95% t-interval) of several measures by visit and arm, one
+    panel per measure, two panels a row at the column's width (2.2 in a row of panels, so each
+    panel is as legible as a figure of its own), one legend above all panels.
 
     Parameters
     ----------
@@ -144,21 +162,25 @@ def plot_components(table: pd.DataFrame, components: Sequence[tuple[str, str]]) 
     components : (measure column, panel title with its unit), e.g. ("tjc28", "Tender joints
         (of 28)"); the change of each is plotted (:func:`ldil2.stats.means.mean_by_visit`)
     """
-    ncols = (len(components) + 1) // 2
-    fig, axes = plt.subplots(2, ncols, figsize=(3.2 * ncols, 6.4), sharex=True, squeeze=False)
+    nrows = -(-len(components) // 2)
+    height = 0.6 + 2.2 * nrows
+    fig, axes = plt.subplots(
+        nrows, 2, figsize=(CONTENT_WIDTH_IN, height), sharex=True, squeeze=False
+    )
     for ax, (column, label) in zip(axes.flat, components, strict=False):
         means = mean_by_visit(table, chg_col(column))
-        arm_errorbars(ax, means, "mean", "ci_low", "ci_high", markersize=4, capsize=2)
+        arm_errorbars(ax, means, "mean", "ci_low", "ci_high", markersize=5, capsize=2)
         ax.axhline(0, color="0.4", linewidth=0.8)
-        ax.set_title(label, fontsize=9)
+        ax.set_title(label)
         ax.set_xlabel("")
     for ax in axes[-1]:
-        ax.set_xlabel("Week")
-    fig.supylabel("Mean change from baseline (unit in each panel title)", fontsize=10)
+        ax.set_xlabel(WEEK_AXIS)
+        ax.set_xticks(range(0, c.LAST_WEEK + 1, 4))  # every visit would crowd a half-width panel
+    fig.supylabel("Mean change from baseline (unit in each panel title)")
     for ax in axes.flat[len(components) :]:
         ax.set_axis_off()
-    axes.flat[0].legend(fontsize=8)
-    return finish(fig)
+    figure_legend_above(fig, axes.flat[0])
+    return finish(fig, top=1 - 0.45 / height)
 
 
 EULAR_SHADES: dict[str, str] = dict(
@@ -176,7 +198,7 @@ def plot_eular_stacked(shares: pd.DataFrame) -> Figure:
     shares : one row per arm, week and EULAR category with ``percent`` (the output of
         :func:`ldil2.book.secondary.eular_shares`)
     """
-    fig, axes = plt.subplots(1, len(ARM_ORDER), figsize=(9.0, 3.6), sharey=True)
+    fig, axes = plt.subplots(1, len(ARM_ORDER), figsize=(CONTENT_WIDTH_IN, 4.0), sharey=True)
     for ax, arm in zip(axes, ARM_ORDER, strict=True):
         part = shares[shares[c.ARM] == arm].pivot(index=c.WEEK, columns=EULAR, values="percent")
         bottom = np.zeros(len(part))
@@ -184,11 +206,11 @@ def plot_eular_stacked(shares: pd.DataFrame) -> Figure:
         for level in EULAR_LEVELS:
             heights = part[level].to_numpy() if level in part else np.zeros(len(part))
             ax.bar(positions, heights, bottom=bottom, color=EULAR_SHADES[level], edgecolor="0.3",
-                   linewidth=0.5, label=level.capitalize())  # fmt: skip
+                   linewidth=0.5, label=EULAR_CATEGORY_LABELS[level])  # fmt: skip
             bottom += heights
         ax.set_xticks(positions, [str(w) for w in part.index])
         ax.set_title(c.ARM_LABELS[arm])
-        ax.set_xlabel("Week")
+        ax.set_xlabel(WEEK_AXIS)
     axes[0].set_ylabel("Participants (%)")
-    axes[-1].legend(title="EULAR response", loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    return finish(fig)
+    figure_legend_above(fig, axes[0])
+    return finish(fig, top=0.9)

@@ -30,6 +30,7 @@ from ldil2.present.format import (
     estimate_of,
     interval_of,
     interval_text,
+    p_cell_of,
     p_of,
     percent_of,
 )
@@ -71,8 +72,9 @@ def population_title(ard: Ard, measure: str, participants: Mapping[str, str]) ->
 
 
 def p_cell(ard: Ard, rid: str) -> str:
-    """The P value of `rid` as a table cell: 'P = 0.116', or 'not estimable' when NaN."""
-    return NOT_ESTIMABLE if not math.isfinite(ard.get(rid, "p")) else p_of(ard, rid)
+    """The P value of `rid` as a table cell under a "P (<test>)" header: '0.116', '< 0.001',
+    or 'not estimable' when NaN."""
+    return NOT_ESTIMABLE if not math.isfinite(ard.get(rid, "p")) else p_cell_of(ard, rid)
 
 
 # ---------------------------------------------------------------------------------------------

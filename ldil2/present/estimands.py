@@ -17,6 +17,7 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib import ticker
 from matplotlib.figure import Figure
 
 from ldil2 import contract as c
@@ -27,10 +28,10 @@ from ldil2.present.format import (
     difference_of,
     estimate_of,
     format_p,
-    p_of,
+    p_cell_of,
 )
 from ldil2.present.labels import ACR20, CDAI, DAS28_ESR, SDAI
-from ldil2.present.theme import ARM_PALETTE, finish
+from ldil2.present.theme import ARM_PALETTE, finish, legend_above
 from ldil2.results.ard import Ard
 
 PRIMARY_WEEK = c.LAST_WEEK
@@ -208,7 +209,7 @@ def results_frame(ard: Ard, rows: Sequence[EstimandRow]) -> pd.DataFrame:
             "Analysis": [r.method for r in rows],
             **arm_columns,
             "Effect (95% CI)": [effect_cell(ard, r) for r in rows],
-            "P": [p_of(ard, r.p) for r in rows],
+            "P": [p_cell_of(ard, r.p) for r in rows],
         }
     )
 
@@ -318,7 +319,7 @@ def tipping_delta_text(ard: Ard, rid: str) -> str:
 
 
 def plot_tipping_point(grid: pd.DataFrame, delta: float, alpha: float, name: str) -> Figure:
-    """Tipping-point figure: pooled effect with 95% CI (left) and p-value (right) against delta.
+    """Tipping-point figure: pooled effect with 95% CI (top) and P value (bottom) against delta.
 
     Parameters
     ----------
@@ -332,7 +333,7 @@ def plot_tipping_point(grid: pd.DataFrame, delta: float, alpha: float, name: str
     vertical line marks the tipping delta, the dotted horizontal line P = alpha.
     """
     colour = ARM_PALETTE[c.ARM_LDIL2]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 3.8))
+    fig, (left, right) = plt.subplots(2, 1, figsize=(6.0, 6.6), sharex=True)
     left.fill_between(grid["delta"], grid["ci_low"], grid["ci_high"], color=colour, alpha=0.25)
     left.plot(grid["delta"], grid["estimate"], color=colour, label="Pooled difference (95% CI)")
     left.axhline(0, color="0.3", lw=0.8)
@@ -340,10 +341,13 @@ def plot_tipping_point(grid: pd.DataFrame, delta: float, alpha: float, name: str
     right.plot(grid["delta"], grid["p_value"], color=colour)
     right.axhline(alpha, color="0.3", lw=0.8, ls=":", label=f"P = {alpha}")
     right.set_yscale("log")
-    right.set_ylabel("P-value (Rubin's rules, log scale)")
+    # plain numbers (0.01, 0.05, 0.1): a mathtext power of ten draws its exponent at 70% size
+    right.yaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
+    right.yaxis.set_minor_formatter(ticker.NullFormatter())
+    right.set_ylabel("P value (Rubin's rules,\nlog scale)")
     for ax in (left, right):
         if not math.isnan(delta):
             ax.axvline(delta, color="0.3", ls="--", lw=1, label="Tipping point")
-        ax.set_xlabel(f"Shift added to imputed Ld-IL2\n{name} change (points)")
-        ax.legend(fontsize=8, frameon=False)
+        legend_above(ax)
+    right.set_xlabel(f"Shift added to imputed Ld-IL2 {name} change (points)")
     return finish(fig)

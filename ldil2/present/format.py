@@ -15,11 +15,20 @@ NOT_ESTIMABLE = "not estimable"
 """Text of a statistic that cannot be estimated (never "nan")."""
 
 
-def format_p(p: float) -> str:
-    """'P = 0.014' (3 decimals), 'P < 0.001' below 0.001, 'P = 1.000' rounded; NaN -> 'P = NA'."""
+def p_cell(p: float) -> str:
+    """A P value as a table cell, under a header that says "P": '0.014' (3 decimals),
+    '< 0.001' below 0.001, '1.000' rounded; NaN -> 'NA'. A cell never repeats "P =" (the
+    column header names the test)."""
     if not math.isfinite(p):
-        return "P = NA"
-    return "P < 0.001" if p < 0.001 else f"P = {p:.3f}"
+        return "NA"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def format_p(p: float) -> str:
+    """'P = 0.014' (3 decimals), 'P < 0.001' below 0.001, 'P = 1.000' rounded; NaN -> 'P = NA':
+    the P value in running text (:func:`p_cell` with its "P")."""
+    cell = p_cell(p)
+    return f"P {cell}" if cell.startswith("<") else f"P = {cell}"
 
 
 def interval_text(estimate: float, low: float, high: float, digits: int = 1) -> str:
@@ -47,6 +56,11 @@ def format_count(count: int, total: int) -> str:
 def p_of(ard: Ard, rid: str) -> str:
     """The P value of result `rid` as printed ('P = 0.116')."""
     return format_p(ard.get(rid, "p"))
+
+
+def p_cell_of(ard: Ard, rid: str) -> str:
+    """The P value of result `rid` as a table cell ('0.116', '< 0.001'; :func:`p_cell`)."""
+    return p_cell(ard.get(rid, "p"))
 
 
 def estimate_of(ard: Ard, rid: str, digits: int = 2) -> str:

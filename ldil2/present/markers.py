@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from ldil2 import contract as c
 from ldil2.derive.markers import TH17_TREG_RATIO
 from ldil2.present.courses import plot_courses
-from ldil2.present.format import NOT_ESTIMABLE, ci_clause, p_of
+from ldil2.present.format import NOT_ESTIMABLE, ci_clause, interval_of, p_cell, p_cell_of
 from ldil2.present.tables import HtmlTable
 from ldil2.present.theme import finish
 from ldil2.results.ard import Ard
@@ -115,16 +115,26 @@ def change_table(
         line = {"Marker": MARKER_LABELS[row["marker"]], "Week": str(row[c.WEEK])}
         for arm in c.ARMS:
             line[f"{c.ARM_LABELS[arm]}: median change (IQR)"] = _median_iqr(ard, row[arm])
-        line["Rank-sum P"] = p_of(ard, row["p"]).removeprefix("P = ").removeprefix("P ")
+        line["Rank-sum P"] = p_cell_of(ard, row["p"])
         lines.append(line)
     return HtmlTable.from_frame(pd.DataFrame(lines), title, tuple(note))
+
+
+def ratio_cells(ard: Ard, rid: str) -> tuple[str, str]:
+    """The cells of a logistic result under "... (95% CI)" and "P" headers: '0.45 (0.12 to
+    1.70)' and '0.240'; 'not estimable: <reason>' and '' when the estimate is NaN."""
+    r = ard.result(rid)
+    if not math.isfinite(r["estimate"]):
+        return _not_estimable(ard, rid), ""
+    return interval_of(ard, rid, 2), p_cell(r["p"])
 
 
 def association_row(
     ard: Ard, marker: str, direction: str, ids: Mapping[str, str]
 ) -> dict[str, str]:
     """One row of the association table: the marker, its published direction, the per-SD odds
-    ratio and ROC AUC in Ld-IL2, the odds ratio on placebo and the interaction.
+    ratio (95% CI) and its P and the ROC AUC in Ld-IL2, the odds ratio and P on placebo, and the
+    interaction (ratio of odds ratios) and its P; P values in their own columns.
 
     Parameters
     ----------
@@ -132,13 +142,19 @@ def association_row(
         ``interaction`` (logistic_interaction) result ids
     """
     ldil2, placebo = c.ARM_LABELS[c.ARM_LDIL2], c.ARM_LABELS[c.ARM_PLACEBO]
+    or_ldil2, p_ldil2 = ratio_cells(ard, ids[f"or_{c.ARM_LDIL2}"])
+    or_placebo, p_placebo = ratio_cells(ard, ids[f"or_{c.ARM_PLACEBO}"])
+    interaction, p_interaction = ratio_cells(ard, ids["interaction"])
     return {
         "Baseline marker": MARKER_LABELS[marker],
         "Published direction": f"{direction} values with response",
-        f"{ldil2}: OR per SD (95% CI; P)": odds_ratio_text(ard, ids[f"or_{c.ARM_LDIL2}"]),
-        f"{ldil2}: ROC AUC (95% CI)": auc_text(ard, ids["auc"]),
-        f"{placebo}: OR per SD (95% CI; P)": odds_ratio_text(ard, ids[f"or_{c.ARM_PLACEBO}"]),
-        "Arm × marker interaction": interaction_text(ard, ids["interaction"]),
+        f"{ldil2}: OR per SD (95% CI)": or_ldil2,
+        f"{ldil2}: P": p_ldil2,
+        f"{ldil2}: ROC AUC (95% CI)": auc_text(ard, ids["auc"]).removeprefix("AUC "),
+        f"{placebo}: OR per SD (95% CI)": or_placebo,
+        f"{placebo}: P": p_placebo,
+        "Arm × marker interaction: ratio of ORs (95% CI)": interaction,
+        "Interaction P": p_interaction,
     }
 
 
@@ -155,11 +171,11 @@ def association_table(
 def plot_markers(
     courses: Mapping[str, pd.DataFrame], shade_weeks: Sequence[tuple[float, float]]
 ) -> Figure:
-    """Mean (95% CI) of immunological markers over weeks by arm (one panel per marker, in the
-    order of `courses`: marker -> ldil2.stats.means.mean_by_visit output), dosing periods
-    shaded."""
+    """Mean (95% CI) of immunological markers over weeks by arm (one panel per marker, two a
+    row, in the order of `courses`: marker -> ldil2.stats.means.mean_by_visit output), dosing
+    periods shaded."""
     labels = {m: MARKER_LABELS[m] for m in courses}
-    return plot_courses(courses, labels, shade_weeks=shade_weeks, ncols=len(courses))
+    return plot_courses(courses, labels, shade_weeks=shade_weeks, ncols=min(2, len(courses)))
 
 
 def plot_roc(curves: Sequence[Any], ard: Ard, ids: Sequence[str]) -> Figure:
@@ -170,7 +186,7 @@ def plot_roc(curves: Sequence[Any], ard: Ard, ids: Sequence[str]) -> Figure:
     curves : ldil2.stats.markers.RocResult per marker (the curve's points, its direction)
     ids : the ``roc_delong`` result id of each curve (the legend's AUC text)
     """
-    fig, ax = plt.subplots(figsize=(5.5, 6.0))
+    fig, ax = plt.subplots(figsize=(5.5, 6.2))
     ax.plot([0, 1], [0, 1], color="0.6", ls="--", lw=0.8, label="Chance (AUC 0.50)")
     for curve, rid, colour in zip(curves, ids, MARKER_COLOURS, strict=False):
         word = "low" if curve.direction == "lower" else "high"
@@ -179,5 +195,5 @@ def plot_roc(curves: Sequence[Any], ard: Ard, ids: Sequence[str]) -> Figure:
     ax.set_xlabel("1 - specificity (false-positive fraction)")
     ax.set_ylabel("Sensitivity (true-positive fraction)")
     ax.set_aspect("equal")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), fontsize="small", frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), frameon=False)
     return finish(fig)

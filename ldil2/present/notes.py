@@ -1,7 +1,9 @@
 """Captions, footnotes and the simulated-data notice: the words around every table and figure.
 
 A caption gives measure, time point and population with n per arm; a footnote gives the model or
-test, the CI method, the missing-data rule, then the data source and release (style.md rule 9).
+test, the CI method, the missing-data rule, then the release (style.md rule 9). Whether the data
+are simulated is said once a page (:data:`SIMULATED_NOTICE`, and the banner on every page), not
+under every table and figure (issue 12).
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ SIMULATED_NOTICE = (
 
 
 def source_note(release: Any) -> str:
-    """'Simulated data. Release 2026.11.1.' or 'Trial data. Release ...' (no date)."""
+    """'Release 2026.11.1.' (no date): the data release a table or figure was computed from; the
+    page says once whether it is simulated (:data:`SIMULATED_NOTICE`); '' without a release."""
     if release is None:
         return ""
-    kind = "Simulated data" if release.is_simulated else "Trial data"
-    return f"{kind}. Release {release.version}."
+    return f"Release {release.version}."
 
 
 def arms_text(counts: dict[str, int]) -> str:
@@ -38,5 +40,5 @@ def population_caption(title: str, population: str, counts: dict[str, int]) -> s
 
 def footnote(release: Any, *parts: str) -> tuple[str, ...]:
     """Table footnote paragraphs: the given parts (model, CI method, missing-data rule; empty
-    parts dropped), then the data source and release version (:func:`source_note`)."""
+    parts dropped), then the release version (:func:`source_note`)."""
     return tuple(p for p in (*parts, source_note(release)) if p)

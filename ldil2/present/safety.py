@@ -18,8 +18,8 @@ from ldil2.derive.safety import ALL_SEXES, LAB_HIGH_ONLY, LAB_REFERENCE_RANGES
 from ldil2.present.courses import plot_courses
 from ldil2.present.format import count_of, interval_of, n_percent_of
 from ldil2.present.notes import population_caption
-from ldil2.present.tables import HtmlTable
-from ldil2.present.theme import ARM_PALETTE, finish
+from ldil2.present.tables import HtmlTable, TableSentence
+from ldil2.present.theme import ARM_PALETTE, WEEK_AXIS, finish
 from ldil2.results.ard import Ard
 from ldil2.stats.safety import LAB_STATUSES
 
@@ -41,7 +41,7 @@ LAB_LABELS: dict[str, str] = {
     c.WBC: "White blood cells (×10⁹/L)",
     c.NEUTROPHILS: "Neutrophils (×10⁹/L)",
     c.LYMPHOCYTES: "Lymphocytes (×10⁹/L)",
-    c.HEMOGLOBIN: "Haemoglobin (g/L)",
+    c.HEMOGLOBIN: "Hemoglobin (g/L)",
     c.PLATELETS: "Platelets (×10⁹/L)",
     c.ALT: "ALT (U/L)",
     c.AST: "AST (U/L)",
@@ -89,16 +89,33 @@ def exposure_table(
 
 
 # ---------------------------------------------------------------------- adverse events
+def no_events(ard: Ard, arms: Mapping[str, str]) -> TableSentence | None:
+    """The sentence an adverse-event table collapses to when no participant had an event:
+    'No adverse event was recorded in weeks 0-24, safety population (Ld-IL2 + MTX n = 23;
+    Placebo + MTX n = 24).', from the "any event" results `arms` (arm -> result_id: n, N);
+    None when an arm has an event."""
+    if any(ard.get(rid, "n") for rid in arms.values()):
+        return None
+    totals = {arm: int(ard.get(arms[arm], "N")) for arm in c.ARMS}
+    population = ard.row(arms[c.ARMS[0]], "N").population
+    measure = f"No adverse event was recorded in {FOLLOW_UP}"
+    return TableSentence(f"{population_caption(measure, population, totals)}.")
+
+
 def overview_table(
     ard: Ard, ids: Mapping[str, Mapping[str, str]], title: str, note: Sequence[str]
-) -> HtmlTable:
+) -> HtmlTable | TableSentence:
     """Participants with at least one adverse event of each kind: n/N (%) and events per arm,
-    and the risk difference (Newcombe 95% CI).
+    and the risk difference (Newcombe 95% CI); one sentence (:func:`no_events`) when no
+    participant had an event.
 
     Parameters
     ----------
-    ids : :func:`ldil2.results.safety.record_ae_overview` output
+    ids : :func:`ldil2.results.safety.record_ae_overview` output (first: any event)
     """
+    empty = no_events(ard, {arm: next(iter(ids.values()))[arm] for arm in c.ARMS})
+    if empty is not None:
+        return empty
     rows = []
     for category, rid in ids.items():
         row = {"Participants with": AE_CATEGORY_LABELS[category]}
@@ -134,11 +151,12 @@ def ae_table(
     title: str,
     footnote: Sequence[str],
     differences: bool = False,
-) -> HtmlTable:
+) -> HtmlTable | TableSentence:
     """Adverse events by system organ class and preferred term: participants with at least one
     event, n (% of the population), and number of events, per arm; with `differences`, a last
     column with the risk difference of common terms (empty for other rows). Terms and classes
-    are escaped text (HtmlTable).
+    are escaped text (HtmlTable). One sentence (:func:`no_events`) when no participant had an
+    event.
 
     Parameters
     ----------
@@ -148,6 +166,9 @@ def ae_table(
     footnote : paragraphs (method, source)
     """
     first = rows[0]
+    empty = no_events(ard, {arm: first[arm] for arm in c.ARMS})
+    if empty is not None:
+        return empty
     totals = {arm: int(ard.get(first[arm], "N")) for arm in c.ARMS}
     population = ard.row(first[c.ARMS[0]], "N").population
     header = ["System organ class / preferred term"]
@@ -169,33 +190,34 @@ def ae_table(
     return HtmlTable(caption, tuple(header), tuple(cells), tuple(footnote), tuple(kinds))
 
 
-def plot_ae_onset(events: pd.DataFrame, windows: Sequence[tuple[int, int]]) -> Figure:
-    """Weekly counts of adverse-event onsets per arm against the dosing periods (shaded).
+def plot_ae_onset(events: pd.DataFrame, windows: Sequence[tuple[float, float]]) -> Figure:
+    """Weekly counts of adverse-event onsets per arm against the dosing periods (shaded), on the
+    book's week axis.
 
     Parameters
     ----------
     events : adverse events of the population with their arm (onset_day, arm)
-    windows : (first day, last day) of each dosing period
-        (ldil2.derive.safety.dosing_windows_days)
+    windows : (start week, end week) of each dosing period
+        (:func:`ldil2.derive.safety.dosing_windows_weeks`)
 
     Returns
     -------
-    Figure : one panel per arm (shared axes), bars = events with onset in each 7-day bin of
-        study day, shaded bands = the study days of the dosing periods; closed in pyplot.
+    Figure : one panel per arm (shared axes), bars = events with onset in each week (study day d
+        is week (d - 1) / 7, day 1 = first dose = week 0), shaded bands = the dosing periods;
+        closed in pyplot.
     """
-    week = c.DAYS_PER_WEEK
-    onset = events[c.AE_ONSET_DAY]
-    last_day = max(week * c.LAST_WEEK + week, int(onset.max()) if len(events) else 0)
-    bins = np.arange(1, last_day + week + 1, week)
-    fig, axes = plt.subplots(len(c.ARMS), 1, sharex=True, sharey=True, figsize=(8, 4.5))
+    onset = (events[c.AE_ONSET_DAY].astype("float64") - c.FIRST_DOSE_DAY) / c.DAYS_PER_WEEK
+    last_week = max(c.LAST_WEEK + 1, int(onset.max()) + 1 if len(events) else 0)
+    bins = np.arange(0, last_week + 1)
+    fig, axes = plt.subplots(len(c.ARMS), 1, sharex=True, sharey=True, figsize=(6.5, 4.8))
     for ax, arm in zip(axes, c.ARMS, strict=True):
         for start, end in windows:
-            ax.axvspan(start, end + 1, color="0.85", zorder=0, lw=0)
-        days = onset[events[c.ARM] == arm].astype("float64")
-        ax.hist(days, bins=bins, color=ARM_PALETTE[arm], edgecolor="white")
-        ax.set_title(c.ARM_LABELS[arm], loc="left", fontsize="medium")
+            ax.axvspan(start, end, color="0.85", zorder=0, lw=0)
+        ax.hist(onset[events[c.ARM] == arm], bins=bins, color=ARM_PALETTE[arm], edgecolor="white")
+        ax.set_title(c.ARM_LABELS[arm], loc="left")
         ax.set_ylabel("Events (n)")
-    axes[-1].set_xlabel("Study day of onset (day 1 = first dose); grey bands = dosing days")
+    axes[-1].set_xticks(range(0, last_week + 1, 4))
+    axes[-1].set_xlabel(f"{WEEK_AXIS} (week of onset; grey bands = dosing periods)")
     return finish(fig)
 
 

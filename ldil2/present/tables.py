@@ -1,19 +1,52 @@
-"""The book's HTML table: captioned, footnoted, every text escaped.
+"""The book's HTML table: captioned, footnoted, numbered, every text escaped.
 
 Every table states what it counts (style.md rule 9): the caption gives measure, time point and
-population with n per arm; the footnote gives the model or test, the CI method, the missing-data
-rule, "Simulated data" when the release is simulated and the release version. Every cell, the
-caption and the footnote are escaped with :func:`html.escape`, so free text from data (adverse
+population with n per arm; the footnote gives the model or test, the CI method and the
+missing-data rule (the page says once that the data are simulated, not every table). Every cell,
+the caption and the footnote are escaped with :func:`html.escape`, so free text from data (adverse
 event terms, withdrawal reasons) is shown as text, never interpreted as HTML.
+
+Layout (issue 12): the caption and the footnote sit outside the box that scrolls sideways on a
+phone, so they stay in view while a wide table scrolls; a number and its interval never wrap
+(:func:`nowrap_numbers`); the build numbers the tables across the book in toc order ("Table 3",
+:mod:`ldil2.pipeline.numbering`, which finds :data:`TABLE_OPENING`).
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
+
+TABLE_OPENING = '<figure class="ldil2-table-figure"><figcaption class="ldil2-caption">'
+"""How every numbered table begins (the build inserts "Table N" after it)."""
+
+UNNUMBERED_OPENING = (
+    '<figure class="ldil2-table-figure ldil2-unnumbered"><figcaption class="ldil2-caption">'
+)
+"""How a table begins that carries a number of its own (e.g. an appendix's ICH E3 number)."""
+
+_NUMBER = r"(?:(?:&lt;|&gt;|≤|≥) ?)?[-−+]?\d(?:[\d.,/]*\d)?%?"
+_NUMERIC_RUN = re.compile(rf"(?:\bn = \d+)|(?:{_NUMBER}(?: \([^()]*\))?)|(?:\([^()]*\d[^()]*\))")
+"""A number with its parenthesised interval or percentage ('-6.0 (-11.4 to -0.7)', '12/17
+(70.6%)', '&lt; 0.001'), a parenthesised interval alone ('(95% CI 0.12 to 1.70)') or 'n = 12',
+in escaped text."""
+
+
+def nowrap_numbers(escaped: str) -> str:
+    """Escaped cell text with every number-and-interval run that holds a space wrapped in
+    ``<span class="ldil2-nowrap">`` (CSS white-space: nowrap), so an interval never breaks over
+    two lines while words around it still wrap."""
+
+    def keep(match: re.Match[str]) -> str:
+        run = match.group(0)
+        return f'<span class="ldil2-nowrap">{run}</span>' if " " in run else run
+
+    return _NUMERIC_RUN.sub(keep, escaped)
+
 
 ROW_KINDS = ("", "section", "group", "indent")
 """Row styles: plain, a section heading spanning the table, a bold group row, an indented row."""
@@ -30,6 +63,7 @@ class HtmlTable:
     rows : cell texts; a "section" row holds one text that spans every column
     footnote : paragraphs under the table (method, missing-data rule, data source)
     kinds : one of ROW_KINDS per row (default plain)
+    numbered : False for a table whose caption carries its own number (not numbered again)
     """
 
     caption: str
@@ -37,6 +71,7 @@ class HtmlTable:
     rows: tuple[tuple[str, ...], ...]
     footnote: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
+    numbered: bool = True
 
     def __post_init__(self) -> None:
         kinds = self.kinds or ("",) * len(self.rows)
@@ -61,7 +96,8 @@ class HtmlTable:
         return cls(caption, tuple(str(col) for col in frame.columns), rows, notes)
 
     def to_html(self) -> str:
-        """The table as an HTML fragment, every text escaped."""
+        """The table as an HTML fragment, every text escaped: a figure with the caption, the
+        scrolling box with the table, and the footnote."""
         e = html.escape
         head = "".join(f'<th scope="col">{e(h)}</th>' for h in self.header)
         body = []
@@ -72,15 +108,17 @@ class HtmlTable:
                 continue
             indent = ' style="padding-left: 1.5em"' if kind == "indent" else ""
             first = f'<th scope="row"{indent}>{e(row[0])}</th>'
-            rest = "".join(f"<td>{e(cell)}</td>" for cell in row[1:])
+            rest = "".join(f"<td>{nowrap_numbers(e(cell))}</td>" for cell in row[1:])
             css = f' class="ldil2-{kind}"' if kind else ""
             body.append(f"<tr{css}>{first}{rest}</tr>")
         notes = "".join(f"<p>{e(note)}</p>" for note in self.footnote)
-        foot = f'<tfoot><tr><td colspan="{len(self.header)}">{notes}</td></tr></tfoot>'
+        opening = TABLE_OPENING if self.numbered else UNNUMBERED_OPENING
+        foot = f'<div class="ldil2-footnote">{notes}</div>' if notes else ""
         return (
-            f'<table class="ldil2-table"><caption>{e(self.caption)}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
-            f"{foot if notes else ''}</table>"
+            f"{opening}{e(self.caption)}</figcaption>"
+            '<div class="ldil2-scroll"><table class="ldil2-table">'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+            f"{foot}</figure>"
         )
 
     def _repr_html_(self) -> str:
@@ -90,3 +128,23 @@ class HtmlTable:
         """The non-section rows as a DataFrame of strings (for tests and downloads)."""
         rows = [r for r, k in zip(self.rows, self.kinds, strict=True) if k != "section"]
         return pd.DataFrame(rows, columns=list(self.header))
+
+
+@dataclass(frozen=True)
+class TableSentence:
+    """What a table collapses to when it would hold nothing but zeros: one sentence, shown in
+    its place (glued like a table), e.g. "No adverse event was recorded ...".
+
+    Attributes
+    ----------
+    text : the sentence (escaped when shown)
+    """
+
+    text: str
+
+    def to_html(self) -> str:
+        """The sentence as an HTML paragraph, escaped."""
+        return f'<p class="ldil2-table-sentence">{html.escape(self.text)}</p>'
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
