@@ -10,8 +10,9 @@ change; :func:`reset` puts that state back before every chapter:
   the first cell of every chapter is execution 1, as in a new kernel);
 - every module of ``ldil2`` is dropped from ``sys.modules``, so each chapter imports the package
   afresh and no module-level state of one chapter reaches the next;
-- matplotlib: every figure closed, ``rcParams`` as they were after the warm-up (a chapter's
-  ``seaborn.set_theme`` or ``rcParams[...] = ...`` does not leak);
+- matplotlib (always imported by the warm-up, with pyplot): every figure closed, ``rcParams``
+  as they were after the warm-up (a chapter's ``seaborn.set_theme`` or ``rcParams[...] = ...``
+  does not leak);
 - pandas options reset to their defaults; warnings filters, ``os.environ``, ``sys.path``,
   the working directory and the global random states of ``random`` and numpy as after the
   warm-up.
@@ -36,6 +37,9 @@ REGISTERED_NAME = "_ldil2_warm_kernel"
 PACKAGE = __name__.split(".", 1)[0]
 
 
+MATPLOTLIB_PYPLOT = "matplotlib.pyplot"
+
+
 _saved: dict[str, Any] = {}
 
 
@@ -43,14 +47,15 @@ def warm_up(modules: list[str], cwd: str) -> list[str]:
     """Import ``modules`` (those that fail to import are skipped and returned), then record the
     state :func:`reset` restores and drop ``ldil2`` from ``sys.modules``."""
     failed = []
-    for name in modules:
+    # pyplot always: its settings are then recorded here, whichever chapter imports it first
+    # (importing it also hooks the inline backend in)
+    for name in [*modules, MATPLOTLIB_PYPLOT]:
         try:
             importlib.import_module(name)
         except Exception:  # an optional import of some module: the chapter will say if it matters
             failed.append(name)
     matplotlib = sys.modules.get("matplotlib")
     if matplotlib is not None:
-        importlib.import_module("matplotlib.pyplot")  # the inline backend hooks itself in here
         _saved["rcParams"] = matplotlib.rcParams.copy()
     numpy = sys.modules.get("numpy")
     if numpy is not None:
@@ -77,9 +82,10 @@ def reset() -> None:
     shell = sys.modules["IPython"].get_ipython()
     shell.reset(new_session=True)
     _drop_package()
-    pyplot = sys.modules.get("matplotlib.pyplot")
+    pyplot = sys.modules.get(MATPLOTLIB_PYPLOT)
     if pyplot is not None:
         pyplot.close("all")
+    if "rcParams" in _saved:
         sys.modules["matplotlib"].rcParams.update(_saved["rcParams"])
     pandas = sys.modules.get("pandas")
     if pandas is not None:
