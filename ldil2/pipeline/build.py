@@ -54,6 +54,7 @@ from ldil2.pipeline.cache import (
     evict,
     import_graph,
     mark_used,
+    read_cached,
     release_zip_bytes,
 )
 from ldil2.pipeline.common import BuildError, ChapterError, replace_atomically, write_if_changed
@@ -73,7 +74,7 @@ from ldil2.pipeline.stage import (
     jupyter_book,
     recover,
     stage_book,
-    staged_notebook,
+    staged_page,
     swap_site,
 )
 from ldil2.pipeline.toc import (
@@ -186,22 +187,33 @@ def _locate(job: ChapterJob, data_dir: Path, root: Path, cache: Path, graph: Any
     job.cached = cached_path(cache, job.name, job.key)
 
 
+def _read_executed(
+    jobs: list[ChapterJob], notebooks: dict[str, nbformat.NotebookNode], rows: dict[str, Any]
+) -> None:
+    """Read the executed notebooks of ``jobs`` and their ARD rows into ``notebooks`` and
+    ``rows`` (each notebook is read and parsed once per build)."""
+    read = {job.name: read_cached(job.cached) for job in jobs}
+    notebooks.update(read)
+    rows.update(book_rows(read))
+
+
 def _locate_second_phase(
-    jobs: list[ChapterJob], stage: Path, data_dir: Path, root: Path, cache: Path, graph: Any
+    jobs: list[ChapterJob],
+    notebooks: dict[str, nbformat.NotebookNode],
+    rows: dict[str, Any],
+    stage: Path,
+    locate: Callable[[ChapterJob], None],
 ) -> None:
     """Write ``<stage>/results.json`` (:func:`write_results`: values and ARD rows) from the
-    executed first-phase notebooks, inject its path as ``results`` into the second-phase jobs
-    and locate them."""
-    notebooks = {
-        job.name: nbformat.read(job.cached, as_version=4) for job in jobs if not job.second_phase
-    }
-    rows = [row for rows in book_rows(notebooks).values() for row in rows]
+    executed first-phase ``notebooks`` and their ``rows``, inject its path as ``results`` into
+    the second-phase jobs and ``locate`` them."""
+    every = [row for name in sorted(rows) for row in rows[name]]
     results = stage / RESULTS_FILE
-    write_results(results, results_values(notebooks), rows)
+    write_results(results, results_values(notebooks), every)
     for job in jobs:
         if job.second_phase:
             job.params[NEEDS_RESULTS] = str(results)
-            _locate(job, data_dir, root, cache, graph)
+            locate(job)
 
 
 class _KernelPool:
@@ -353,10 +365,20 @@ def _build_locked(
         may_run = [j for j in plan if j.second_phase or not j.cached.is_file()]
         size = max(1, min(jobs, len(may_run)))
         pool = _KernelPool(root, size, kernels, [j.md_path for j in may_run], graph)
+        notebooks: dict[str, nbformat.NotebookNode] = {}
+        rows: dict[str, Any] = {}
+
+        def locate(job: ChapterJob) -> None:
+            _locate(job, data_dir, root, out / "cache", graph)
+
         try:
-            _execute([j for j in plan if not j.second_phase], pool, log)
-            _locate_second_phase(plan, out / "stage", data_dir, root, out / "cache", graph)
-            _execute([j for j in plan if j.second_phase], pool, log)
+            first = [j for j in plan if not j.second_phase]
+            _execute(first, pool, log)
+            _read_executed(first, notebooks, rows)
+            _locate_second_phase(plan, notebooks, rows, out / "stage", locate)
+            second = [j for j in plan if j.second_phase]
+            _execute(second, pool, log)
+            _read_executed(second, notebooks, rows)
         finally:
             pool.shutdown()
             report.chapters = {
@@ -365,15 +387,15 @@ def _build_locked(
             }
         execution_seconds = time.perf_counter() - executing
         evict(out / "cache", [job.name for job in plan])
-        rows = book_rows({job.name: nbformat.read(job.cached, as_version=4) for job in plan})
+        rows = {name: rows[name] for name in sorted(rows)}
         results = ard_files(rows)
-        notebooks = {
-            job.name: staged_notebook(job.cached, job.name, bool(rows[job.name]), job.md_path)
+        staged = {
+            job.name: staged_page(notebooks[job.name], job.name, bool(rows[job.name]), job.md_path)
             for job in plan
         }
         config = edition_config(root, version, release.is_simulated, zip_name, zip_sha)
         downloads = {zip_name: zip_bytes, **results}
-        site_key = stage_book(root, out / "stage", notebooks, config, downloads)
+        site_key = stage_book(root, out / "stage", staged, config, downloads)
         site_file = out / "html" / SITE_KEY_FILE
         book_seconds = 0.0
         if site_file.is_file() and site_file.read_text(encoding="utf-8").strip() == site_key:

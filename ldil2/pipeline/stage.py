@@ -145,12 +145,12 @@ def numbered_ids(nb: nbformat.NotebookNode) -> None:
         cell.id = f"cell-{index}"
 
 
-def staged_notebook(cached: Path, name: str, has_rows: bool, source: Path | None = None) -> bytes:
-    """The bytes of a page as staged: its executed notebook, with the current markdown of its
-    chapter ``source`` (:func:`with_current_markdown`) when given, cells numbered
-    (:func:`numbered_ids`) and :func:`results_link_cell` appended (the cached notebook itself
-    is not changed)."""
-    nb = nbformat.read(cached, as_version=4)
+def staged_page(
+    nb: nbformat.NotebookNode, name: str, has_rows: bool, source: Path | None = None
+) -> bytes:
+    """The bytes of a page as staged: the executed notebook ``nb``, with the current markdown
+    of its chapter ``source`` (:func:`with_current_markdown`) when given, cells numbered
+    (:func:`numbered_ids`) and :func:`results_link_cell` appended (``nb`` may be changed)."""
     if source is not None:
         nb = with_current_markdown(nb, read_chapter(source))
     numbered_ids(nb)
@@ -158,6 +158,11 @@ def staged_notebook(cached: Path, name: str, has_rows: bool, source: Path | None
     if cell.source:
         nb.cells.append(cell)
     return nbformat.writes(nb).encode()
+
+
+def staged_notebook(cached: Path, name: str, has_rows: bool, source: Path | None = None) -> bytes:
+    """:func:`staged_page` of the executed notebook cached at ``cached`` (left unchanged)."""
+    return staged_page(nbformat.read(cached, as_version=4), name, has_rows, source)
 
 
 def stage_book(
