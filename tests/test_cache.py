@@ -323,3 +323,13 @@ def test_isolation_between_chapters_in_one_build(module_book: Path, tmp_path: Pa
         if o.get("metadata", {}).get("scrapbook", {}).get("name") == "beta_seen"
     ]
     assert seen == ["'False 10.0'"], lines  # matplotlib's default font size
+
+
+def test_read_cached_is_nbformat_read_without_validation(tmp_path: Path):
+    """Multi-line texts (stored as lists of lines) come back as one string, as nbformat reads."""
+    cell = nbformat.v4.new_code_cell("a = 1\nb = 2")
+    cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "two\nlines"})]
+    path = tmp_path / "x.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), path)
+    assert cache.read_cached(path) == nbformat.read(path, as_version=4)
+    assert cache.read_cached(path).cells[0].outputs[0].data["text/plain"] == "two\nlines"

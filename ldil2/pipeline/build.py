@@ -362,9 +362,13 @@ def _build_locked(
         kernels = out / "kernels.log"
         kernels.write_text("", encoding="utf-8")
         executing = time.perf_counter()
-        may_run = [j for j in plan if j.second_phase or not j.cached.is_file()]
-        size = max(1, min(jobs, len(may_run)))
-        pool = _KernelPool(root, size, kernels, [j.md_path for j in may_run], graph)
+        # the kernels warm up for the first-phase chapters to execute (or, if none, for the
+        # second phase): a second-phase chapter may well be reused, and its imports (the
+        # pipeline's) would slow down the warm-up of a build that executes one chapter
+        todo = [j for j in plan if not j.second_phase and not j.cached.is_file()]
+        second = [j for j in plan if j.second_phase]
+        size = max(1, min(jobs, len(todo) + len(second)))
+        pool = _KernelPool(root, size, kernels, [j.md_path for j in todo or second], graph)
         notebooks: dict[str, nbformat.NotebookNode] = {}
         rows: dict[str, Any] = {}
 
@@ -376,7 +380,6 @@ def _build_locked(
             _execute(first, pool, log)
             _read_executed(first, notebooks, rows)
             _locate_second_phase(plan, notebooks, rows, out / "stage", locate)
-            second = [j for j in plan if j.second_phase]
             _execute(second, pool, log)
             _read_executed(second, notebooks, rows)
         finally:
