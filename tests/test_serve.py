@@ -126,3 +126,15 @@ def test_serve_rebuilds_on_save_and_reloads_the_page(tiny_book: Path, tmp_path: 
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
     assert "stopped" in log.read_text(encoding="utf-8")
+
+
+def test_without_a_site_the_pages_say_so_and_wait(tmp_path: Path):
+    """Before the first good build there is no site: every page is a placeholder with the live
+    script (it reloads when the site appears), and the status tells the state."""
+    state = serve.Status(state="failed", error="chapter x: cell 2 raised ZeroDivisionError")
+    with serve.http_server("127.0.0.1", 0, tmp_path / "html", lambda: state) as server:
+        base = f"http://127.0.0.1:{server.server_port}/"
+        with urllib.request.urlopen(base, timeout=10) as response:
+            page = response.read().decode()
+        assert "No site yet" in page and serve.SCRIPT_PATH in page and "failed" in page
+        assert status(base)["error"] == state.error

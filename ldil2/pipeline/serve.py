@@ -145,7 +145,7 @@ def handler_class(html_dir: Path, status: Callable[[], Status]) -> type[SimpleHT
                 self.send_bytes(LIVE_SCRIPT.encode(), "text/javascript")
                 return
             target = Path(self.translate_path(path))
-            if target.is_dir():
+            if target.is_dir() or path.endswith("/"):
                 target = target / "index.html"
             if target.suffix == ".html" and target.is_file():
                 self.send_bytes(with_live_script(target.read_bytes()), "text/html; charset=utf-8")
