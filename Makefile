@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: book test lint clean
+.PHONY: book serve test lint clean
 
 # Reinstall only when the pins change: a no-op `make book` costs what the no-op build costs.
 # The kernel "python3" that papermill starts is this venv's python (kernelspec in .venv/share),
@@ -18,6 +18,10 @@ $(STAMP): requirements.txt pyproject.toml
 
 book: $(STAMP)
 	$(PY) -m ldil2 build
+
+# Live preview: build, serve on http://127.0.0.1:8000/, rebuild and reload the page on save.
+serve: $(STAMP)
+	$(PY) -m ldil2 serve
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -1,4 +1,4 @@
-"""Command line: ``python -m ldil2 {validate,simulate,build,release}``.
+"""Command line: ``python -m ldil2 {validate,simulate,build,serve,release}``.
 
 Each sub-command is a thin wrapper around one function of the package; the work is done there.
 """
@@ -30,6 +30,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("_build"))
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
 
+    p = sub.add_parser("serve", help="build, serve on localhost, rebuild and reload on save")
+    p.add_argument("--params", type=Path, default=Path("parameters.yml"))
+    p.add_argument("-p", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--out", type=Path, default=Path("_build"))
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000, help="0: any free port")
+
     p = sub.add_parser("release", help="snapshot the key results of the current data version")
     p.add_argument("--build", type=Path, default=Path("_build"), help="a built edition")
     p.add_argument("--releases", type=Path, default=Path("releases"))
@@ -50,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         from ldil2.pipeline.build import build_command
 
         return build_command(args.params, args.overrides, args.out, args.jobs)
+    if args.command == "serve":
+        from ldil2.pipeline.serve import serve_command
+
+        return serve_command(args.params, args.overrides, args.out, args.jobs, args.host, args.port)
     from ldil2.pipeline.snapshots import release_command
 
     return release_command(args.build, args.releases)

@@ -1,17 +1,21 @@
 """The book build: ``python -m ldil2 build`` (and ``make book``).
 
 1. Validate the data release; stop with its problems if it breaks the contract.
-2. Execute every document of ``_toc.yml`` (a Jupytext MyST notebook) with papermill, one kernel
-   per document, in a process pool; reuse an executed notebook from the cache when its key
-   (:func:`chapter_key`) is unchanged. Documents whose front matter declares
-   ``ldil2: needs: [results]`` run in a second phase, after every other document has executed
-   or been reused: the build writes every value glued by the first phase to
+2. Execute every document of ``_toc.yml`` (a Jupytext MyST notebook) in a process pool, each
+   worker running one warm kernel (:mod:`ldil2.pipeline.kernels`: started and given the heavy
+   imports once, reset before each document); reuse an executed notebook from the cache when its
+   key (:func:`chapter_key`: code cells, parameters, the ``ldil2`` modules the code reaches, pins,
+   data read; not the markdown) is one of the cached ones (a few per document, the least
+   recently used evicted). No kernel starts when every document is reused. Documents whose
+   front matter declares ``ldil2: needs: [results]`` run in a second phase, after every other
+   document has executed or been reused: the build writes every value glued by the first phase to
    ``<stage>/results.json`` (values and ARD rows, :func:`write_results`) and injects its path
    as the parameter ``results``; the file's bytes join their cache key, so they re-execute
    exactly when some first-phase value changed.
 3. Collect the analysis-results dataset: the ARD rows every document recorded.
-4. Stage a book tree (the executed ``.ipynb`` in place of each ``.md`` with a link to its results
-   as CSV, the edition's ``_config.yml`` with the data-release notice, the data release as a zip,
+4. Stage a book tree (the executed ``.ipynb`` in place of each ``.md``, with the chapter's
+   current markdown around the cached outputs and a link to its results as CSV, the edition's
+   ``_config.yml`` with the data-release notice, the data release as a zip,
    the ARD files) and build it with ``jupyter-book build -W -n`` (strict, execution off) into a
    work folder.
 5. Copy the site to a new folder and swap it into ``<out>/html``: the last good site is untouched
@@ -29,6 +33,7 @@ import fcntl
 import hashlib
 import json
 import multiprocessing
+import multiprocessing.util
 import os
 import shutil
 import sys
@@ -43,10 +48,19 @@ import yaml
 
 from ldil2 import contract
 from ldil2.data import release as data
-from ldil2.pipeline.cache import chapter_key, release_zip_bytes
+from ldil2.pipeline.cache import (
+    cached_path,
+    chapter_key,
+    evict,
+    import_graph,
+    mark_used,
+    read_cached,
+    release_zip_bytes,
+)
 from ldil2.pipeline.common import BuildError, ChapterError, replace_atomically, write_if_changed
 from ldil2.pipeline.config import read_parameters
-from ldil2.pipeline.execute import execute_chapter, kernel_env
+from ldil2.pipeline.execute import chapter_modules, execute_chapter, kernel_env
+from ldil2.pipeline.kernels import WarmKernel
 from ldil2.pipeline.results import (
     RESULTS_FILE,
     ard_files,
@@ -62,7 +76,7 @@ from ldil2.pipeline.stage import (
     jupyter_book,
     recover,
     stage_book,
-    staged_notebook,
+    staged_page,
     swap_site,
 )
 from ldil2.pipeline.toc import (
@@ -90,6 +104,7 @@ class ChapterJob:
     cached: Path = Path()
     status: str = "pending"
     seconds: float = 0.0
+    started_kernel: bool = False
 
 
 @dataclass
@@ -108,27 +123,52 @@ class BuildReport:
         replace_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def _init_worker(kernel_log: Path) -> None:
+# The worker's warm kernel and what it is started with (set by _init_worker, in each worker).
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(kernel_log: Path, root: Path, modules: list[str]) -> None:
     """Process-pool initializer: the kernel environment (:func:`kernel_env`; the kernels inherit
-    it), and the kernels' own chatter (standard error) goes to ``kernel_log``, not the progress
-    lines."""
+    it), the kernels' own chatter (standard error) goes to ``kernel_log``, not the progress
+    lines; the worker's kernel starts with its first chapter (:func:`_worker_kernel`)."""
     os.environ.update(kernel_env())
     fd = os.open(kernel_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, sys.stderr.fileno())
     os.close(fd)
+    _WORKER.clear()
+    _WORKER.update(root=root, modules=modules)
 
 
-def _execute_job(md_path: Path, params: dict[str, Any], cached: Path, cwd: Path) -> float:
-    """Worker: execute one chapter into the cache; return its wall time in seconds."""
+def _worker_kernel() -> tuple[WarmKernel, bool]:
+    """The worker's warm kernel, started (with the imports of every chapter to run,
+    :func:`chapter_modules`) on first use and stopped when the worker exits; and whether this
+    call started it."""
+    if "kernel" in _WORKER:
+        return _WORKER["kernel"], False
+    kernel = WarmKernel(_WORKER["root"], _WORKER["modules"])
+    multiprocessing.util.Finalize(kernel, kernel.shutdown, exitpriority=10)
+    _WORKER["kernel"] = kernel
+    return kernel, True
+
+
+def _execute_job(
+    md_path: Path, params: dict[str, Any], cached: Path, cwd: Path
+) -> tuple[float, bool]:
+    """Worker: execute one chapter into the cache on the worker's warm kernel; return its wall
+    time in seconds and whether a kernel was started for it."""
     start = time.perf_counter()
     print(f"[start   ] {md_path.relative_to(cwd)}", flush=True)
-    execute_chapter(md_path, params, cached, cwd=cwd)
-    return time.perf_counter() - start
+    kernel, started = _worker_kernel()
+    execute_chapter(md_path, params, cached, cwd=cwd, kernel=kernel)
+    return time.perf_counter() - start, started
 
 
-def _plan(root: Path, params: dict[str, Any], data_dir: Path, cache: Path) -> list[ChapterJob]:
+def _plan(
+    root: Path, params: dict[str, Any], data_dir: Path, cache: Path, graph: Any
+) -> list[ChapterJob]:
     """One job per toc document; the first-phase jobs located in the cache (the second-phase
-    ones are located by :func:`_locate_second_phase`, once the results file exists)."""
+    ones are located by :func:`_locate_second_phase`, once the results file exists). ``graph``
+    is the import graph of ``ldil2`` (:func:`import_graph`), built once per build."""
     jobs = []
     for name in toc_documents(root):
         md_path = root / f"{name}.md"
@@ -138,83 +178,123 @@ def _plan(root: Path, params: dict[str, Any], data_dir: Path, cache: Path) -> li
         second = NEEDS_RESULTS in chapter_needs(nb, md_path)
         job = ChapterJob(name, md_path, chapter, reads, second)
         if not second:
-            _locate(job, data_dir, root, cache)
+            _locate(job, data_dir, root, cache, graph)
         jobs.append(job)
     return jobs
 
 
-def _locate(job: ChapterJob, data_dir: Path, root: Path, cache: Path) -> None:
+def _locate(job: ChapterJob, data_dir: Path, root: Path, cache: Path, graph: Any) -> None:
     """Set the job's cache key and the path of its cached notebook."""
-    job.key = chapter_key(job.md_path, job.params, data_dir, job.reads, root)
-    job.cached = cache / f"{job.name.replace('/', '__')}.{job.key[:16]}.ipynb"
+    job.key = chapter_key(job.md_path, job.params, data_dir, job.reads, root, graph)
+    job.cached = cached_path(cache, job.name, job.key)
 
 
-def _write_results(jobs: list[ChapterJob], stage: Path) -> Path:
+def _read_executed(
+    jobs: list[ChapterJob], notebooks: dict[str, nbformat.NotebookNode], rows: dict[str, Any]
+) -> None:
+    """Read the executed notebooks of ``jobs`` and their ARD rows into ``notebooks`` and
+    ``rows`` (each notebook is read and parsed once per build)."""
+    read = {job.name: read_cached(job.cached) for job in jobs}
+    notebooks.update(read)
+    rows.update(book_rows(read))
+
+
+def _write_results(
+    notebooks: dict[str, nbformat.NotebookNode], rows: dict[str, Any], stage: Path
+) -> Path:
     """Write ``<stage>/results.json`` (:func:`write_results`: values and ARD rows) from the
-    executed notebooks of `jobs`; return its path."""
-    notebooks = {job.name: nbformat.read(job.cached, as_version=4) for job in jobs}
-    rows = [row for rows in book_rows(notebooks).values() for row in rows]
+    executed ``notebooks`` and their ``rows``; return its path."""
+    every = [row for name in sorted(rows) for row in rows[name]]
     results = stage / RESULTS_FILE
-    write_results(results, results_values(notebooks), rows)
+    write_results(results, results_values(notebooks), every)
     return results
 
 
 def _locate_second_phase(
-    jobs: list[ChapterJob], stage: Path, data_dir: Path, root: Path, cache: Path
+    jobs: list[ChapterJob],
+    notebooks: dict[str, nbformat.NotebookNode],
+    rows: dict[str, Any],
+    stage: Path,
+    locate: Callable[[ChapterJob], None],
 ) -> None:
-    """Write the results file of the executed first-phase notebooks (:func:`_write_results`),
-    inject its path as ``results`` into the second-phase jobs and locate them."""
-    results = _write_results([job for job in jobs if not job.second_phase], stage)
+    """Write the results file of the executed first-phase ``notebooks`` and their ``rows``
+    (:func:`_write_results`), inject its path as ``results`` into the second-phase jobs and
+    ``locate`` them."""
+    results = _write_results(notebooks, rows, stage)
     for job in jobs:
         if job.second_phase:
             job.params[NEEDS_RESULTS] = str(results)
-            _locate(job, data_dir, root, cache)
+            locate(job)
 
 
-def _execute(
-    jobs: list[ChapterJob], root: Path, workers: int, kernel_log: Path, log: Callable[[str], None]
-) -> None:
-    """Execute the chapters not in the cache, in parallel; stop at the first failure."""
+class _KernelPool:
+    """The process pool of warm kernels (one per worker), shared by both phases and started on
+    first use only: a build that reuses every document starts no kernel.
+
+    ``size`` workers; each warms its kernel up with the imports of ``chapters`` (the documents
+    that may execute, :func:`chapter_modules` over ``graph``, the import graph of ``ldil2``).
+    """
+
+    def __init__(
+        self, root: Path, size: int, kernel_log: Path, chapters: list[Path], graph: Any
+    ) -> None:
+        self.root, self.size, self.kernel_log = root, size, kernel_log
+        self.chapters, self.graph = chapters, graph
+        self.executor: concurrent.futures.ProcessPoolExecutor | None = None
+
+    def submit(self, job: ChapterJob) -> concurrent.futures.Future:
+        if self.executor is None:
+            modules = chapter_modules(self.chapters, self.graph)
+            self.executor = concurrent.futures.ProcessPoolExecutor(
+                max_workers=self.size,
+                mp_context=multiprocessing.get_context("fork"),  # the parent runs no kernel
+                initializer=_init_worker,
+                initargs=(self.kernel_log, self.root, modules),
+            )
+        return self.executor.submit(_execute_job, job.md_path, job.params, job.cached, self.root)
+
+    def shutdown(self, cancel: bool = False) -> None:
+        """Wait for the running chapters (they finish and are cached); with ``cancel``, the
+        queued ones never start."""
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=cancel)
+
+
+def _execute(jobs: list[ChapterJob], pool: _KernelPool, log: Callable[[str], None]) -> None:
+    """Execute the chapters not in the cache on ``pool``, in parallel; stop at the first
+    failure."""
     todo = []
     for job in jobs:
         if job.cached.is_file():
+            mark_used(job.cached)
             job.status = "reused"
             log(f"[reused  ] {job.name}")
         else:
             todo.append(job)
     if not todo:
         return
-    context = multiprocessing.get_context("fork")  # the parent runs no threads; fork is cheap
-    with concurrent.futures.ProcessPoolExecutor(
-        max_workers=max(1, min(workers, len(todo))),
-        mp_context=context,
-        initializer=_init_worker,
-        initargs=(kernel_log,),
-    ) as pool:
-        futures = {
-            pool.submit(_execute_job, job.md_path, job.params, job.cached, root): job
-            for job in todo
-        }
-        failure = None
-        for future in concurrent.futures.as_completed(futures):
-            job = futures[future]
-            try:
-                job.seconds = future.result()
-            except Exception as error:  # any failure (a dead kernel too) stops the build
-                if not isinstance(error, ChapterError):
-                    error = ChapterError(f"chapter {job.name}: {type(error).__name__}: {error}")
-                job.status = "failed"
-                failure = error
-                log(f"[failed  ] {job.name}")
-                # chapters already running finish (and are cached); the others never start
-                pool.shutdown(wait=True, cancel_futures=True)
-                break
-            job.status = "executed"
-            log(f"[executed] {job.name} in {job.seconds:.1f} s")
-        for future, job in futures.items():
-            if job.status == "pending" and future.done() and not future.cancelled():
-                if future.exception() is None:
-                    job.status, job.seconds = "executed", future.result()
+    futures = {pool.submit(job): job for job in todo}
+    failure = None
+    for future in concurrent.futures.as_completed(futures):
+        job = futures[future]
+        try:
+            job.seconds, job.started_kernel = future.result()
+        except Exception as error:  # any failure (a dead kernel too) stops the build
+            if not isinstance(error, ChapterError):
+                error = ChapterError(f"chapter {job.name}: {type(error).__name__}: {error}")
+            job.status = "failed"
+            failure = error
+            log(f"[failed  ] {job.name}")
+            # chapters already running finish (and are cached); the others never start
+            pool.shutdown(cancel=True)
+            break
+        job.status = "executed"
+        log(f"[executed] {job.name} in {job.seconds:.1f} s")
+    for future, job in futures.items():
+        if job.status == "pending" and future.done() and not future.cancelled():
+            if future.exception() is None:
+                job.status = "executed"
+                job.seconds, job.started_kernel = future.result()
     if failure is not None:
         raise failure
 
@@ -288,37 +368,52 @@ def _build_locked(
         zip_bytes = release_zip_bytes(data_dir)
         zip_sha = hashlib.sha256(zip_bytes).hexdigest()
         report.data.update(zip=zip_name, sha256=zip_sha)
-        plan = _plan(root, params, data_dir, out / "cache")
+        graph = import_graph()
+        plan = _plan(root, params, data_dir, out / "cache", graph)
         kernels = out / "kernels.log"
         kernels.write_text("", encoding="utf-8")
         executing = time.perf_counter()
+        # the kernels warm up for the first-phase chapters to execute (or, if none, for the
+        # second phase): a second-phase chapter may well be reused, and its imports (the
+        # pipeline's) would slow down the warm-up of a build that executes one chapter
+        todo = [j for j in plan if not j.second_phase and not j.cached.is_file()]
+        second = [j for j in plan if j.second_phase]
+        size = max(1, min(jobs, len(todo) + len(second)))
+        pool = _KernelPool(root, size, kernels, [j.md_path for j in todo or second], graph)
+        notebooks: dict[str, nbformat.NotebookNode] = {}
+        rows: dict[str, Any] = {}
+
+        def locate(job: ChapterJob) -> None:
+            _locate(job, data_dir, root, out / "cache", graph)
+
         try:
-            _execute([job for job in plan if not job.second_phase], root, jobs, kernels, log)
-            _locate_second_phase(plan, out / "stage", data_dir, root, out / "cache")
-            _execute([job for job in plan if job.second_phase], root, jobs, kernels, log)
+            first = [j for j in plan if not j.second_phase]
+            _execute(first, pool, log)
+            _read_executed(first, notebooks, rows)
+            _locate_second_phase(plan, notebooks, rows, out / "stage", locate)
+            _execute(second, pool, log)
+            _read_executed(second, notebooks, rows)
             # every document's values and rows (the landing page's conclusions_line too), for
             # publishing and the release snapshot; the next build rewrites the file from the
             # first phase before it locates the second, so their cache keys do not see this
-            _write_results(plan, out / "stage")
+            _write_results(notebooks, rows, out / "stage")
         finally:
+            pool.shutdown()
             report.chapters = {
                 job.name: {"status": job.status, "seconds": round(job.seconds, 2), "key": job.key}
                 for job in plan
             }
         execution_seconds = time.perf_counter() - executing
-        current = {job.cached for job in plan}
-        for stale in (out / "cache").glob("*.ipynb"):
-            if stale not in current:
-                stale.unlink()
-        executed = {job.name: nbformat.read(job.cached, as_version=4) for job in plan}
-        rows = book_rows(executed)
+        evict(out / "cache", [job.name for job in plan])
+        rows = {name: rows[name] for name in sorted(rows)}
         results = ard_files(rows)
-        notebooks = {
-            job.name: staged_notebook(job.cached, job.name, bool(rows[job.name])) for job in plan
+        staged = {
+            job.name: staged_page(notebooks[job.name], job.name, bool(rows[job.name]), job.md_path)
+            for job in plan
         }
         config = edition_config(root, version, release.is_simulated, zip_name, zip_sha)
-        downloads = {zip_name: zip_bytes, **results, **tlf_files(glued_files(executed), version)}
-        site_key = stage_book(root, out / "stage", notebooks, config, downloads)
+        downloads = {zip_name: zip_bytes, **results, **tlf_files(glued_files(notebooks), version)}
+        site_key = stage_book(root, out / "stage", staged, config, downloads)
         site_file = out / "html" / SITE_KEY_FILE
         book_seconds = 0.0
         if site_file.is_file() and site_file.read_text(encoding="utf-8").strip() == site_key:
@@ -345,13 +440,15 @@ def _build_locked(
             "chapters": len(plan),
             "executed": statuses.count("executed"),
             "reused": statuses.count("reused"),
+            "kernels_started": sum(job.started_kernel for job in plan),
             "execution_seconds": round(execution_seconds, 2),
             "jupyter_book_seconds": round(book_seconds, 2),
             "seconds": round(time.perf_counter() - started, 2),
         }
         log(
             f"built {len(plan)} documents ({report.totals['executed']} executed, "
-            f"{report.totals['reused']} reused) in {report.totals['seconds']:.1f} s: "
+            f"{report.totals['reused']} reused, {report.totals['kernels_started']} kernel(s) "
+            f"started) in {report.totals['seconds']:.1f} s: "
             f"execution {execution_seconds:.1f} s, jupyter-book {book_seconds:.1f} s "
             f"-> {out / 'html'}"
         )

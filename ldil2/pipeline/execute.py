@@ -1,4 +1,4 @@
-"""Executing one chapter with papermill: parameters injected, tags set, failures named."""
+"""Executing one chapter on a warm kernel: parameters injected, tags set, failures named."""
 
 from __future__ import annotations
 
@@ -10,21 +10,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import grimp
 import nbformat
+from papermill.parameterize import parameterize_notebook
 
 from ldil2 import contract
+from ldil2.pipeline.cache import code_files
 from ldil2.pipeline.common import ChapterError, replace_atomically
 from ldil2.pipeline.config import PARAMETERS_FILE, find_root, read_parameters
+from ldil2.pipeline.kernels import KERNEL_NAME, CellError, WarmKernel, warm_modules
 from ldil2.pipeline.results import glued_values
-from ldil2.pipeline.toc import chapter_reads, read_chapter
-
-KERNEL_NAME = "python3"
-
+from ldil2.pipeline.toc import INJECTED_TAG, chapter_reads, read_chapter
 
 PARAMETERS_TAG = "parameters"
-
-
-INJECTED_TAG = "injected-parameters"
 
 
 HIDE_TAG = "remove-cell"
@@ -54,8 +52,8 @@ def clean_metadata(nb: nbformat.NotebookNode) -> None:
         cell.metadata.pop("execution", None)
 
 
-def failure_message(md_path: Path, error: Exception, injected_at: int | None) -> str:
-    """Chapter, cell (1-based, counted in the chapter source) and exception of a papermill error."""
+def failure_message(md_path: Path, error: CellError, injected_at: int | None) -> str:
+    """Chapter, cell (1-based, counted in the chapter source) and exception of a failed cell."""
     cell_index = error.cell_index
     if injected_at is not None and cell_index > injected_at:
         cell_index -= 1
@@ -68,18 +66,34 @@ def failure_message(md_path: Path, error: Exception, injected_at: int | None) ->
     )
 
 
+def chapter_modules(chapters: list[Path], graph: grimp.ImportGraph | None = None) -> list[str]:
+    """The third-party modules the code of ``chapters`` (their sources) imports through the
+    ``ldil2`` modules it reaches (:func:`code_files`, :func:`warm_modules`); ``graph`` is the
+    import graph of ``ldil2``, built here when not given. A forked process must be given the
+    list, not build the graph (grimp's threads do not survive a fork)."""
+    files = {path for md in chapters for path in code_files(read_chapter(md), graph)}
+    return warm_modules(sorted(files))
+
+
 def execute_chapter(
-    md_path: Path, params: dict[str, Any], out_ipynb: Path, cwd: Path | None = None
+    md_path: Path,
+    params: dict[str, Any],
+    out_ipynb: Path,
+    cwd: Path | None = None,
+    kernel: WarmKernel | None = None,
 ) -> nbformat.NotebookNode:
-    """Execute one chapter with papermill and write the executed notebook.
+    """Execute one chapter and write the executed notebook.
 
     Parameters
     ----------
     md_path : the chapter's Jupytext MyST source
-    params : injected as ``params`` after the cell tagged ``parameters``; that cell and the
-        injected one are tagged ``remove-cell`` so readers do not see them
+    params : injected as ``params`` after the cell tagged ``parameters`` (papermill's
+        parameterisation); that cell and the injected one are tagged ``remove-cell`` so readers
+        do not see them
     out_ipynb : written only if every cell succeeds (temporary file, then rename)
     cwd : working directory of the kernel; default the book root above ``md_path``
+    kernel : a warm kernel started in ``cwd`` (it is reset first); default one started for this
+        chapter and stopped after it
 
     Returns
     -------
@@ -88,10 +102,8 @@ def execute_chapter(
     Raises
     ------
     ChapterError : a cell raised; names chapter, cell number and exception
+    KernelError : the kernel could not be started or reset
     """
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
     nb = read_chapter(md_path)
     injected_at = None
     for index, cell in enumerate(nb.cells):
@@ -99,18 +111,18 @@ def execute_chapter(
         if PARAMETERS_TAG in cell.metadata.tags and injected_at is None:
             tag_cell(cell, HIDE_TAG)
             injected_at = index + 1  # papermill inserts its cell right after this one
+    nb.metadata["papermill"] = {}  # where papermill records the parameters (dropped below)
+    nb = parameterize_notebook(nb, {"params": params}, kernel_name=KERNEL_NAME, language="python")
+    own = kernel is None
+    if kernel is None:
+        kernel = WarmKernel(cwd or find_root(md_path.parent), chapter_modules([md_path]))
     try:
-        executed = papermill.execute_notebook(
-            nb,
-            None,
-            parameters={"params": params},
-            kernel_name=KERNEL_NAME,
-            language="python",
-            progress_bar=False,
-            cwd=str(cwd or find_root(md_path.parent)),
-        )
-    except PapermillExecutionError as error:
+        executed = kernel.execute(nb)
+    except CellError as error:
         raise ChapterError(failure_message(md_path, error, injected_at)) from None
+    finally:
+        if own:
+            kernel.shutdown()
     for cell in executed.cells:
         if INJECTED_TAG in cell.metadata.get("tags", []):
             tag_cell(cell, HIDE_TAG)

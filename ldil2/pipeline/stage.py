@@ -19,6 +19,7 @@ import yaml
 from ldil2.pipeline.common import BuildError, write_if_changed
 from ldil2.pipeline.config import TOC_FILE
 from ldil2.pipeline.results import ARD_DIR, RESULTS_FILE
+from ldil2.pipeline.toc import INJECTED_TAG, read_chapter
 
 CONFIG_FILE = "_config.yml"
 DOWNLOADS_DIR = "_downloads_extra"
@@ -99,14 +100,69 @@ def results_link_cell(name: str, has_rows: bool) -> nbformat.NotebookNode:
     return cell
 
 
-def staged_notebook(cached: Path, name: str, has_rows: bool) -> bytes:
-    """The bytes of a page as staged: its executed notebook with :func:`results_link_cell`
-    appended (the cached notebook itself is not changed)."""
-    nb = nbformat.read(cached, as_version=4)
+def with_current_markdown(
+    executed: nbformat.NotebookNode, source: nbformat.NotebookNode
+) -> nbformat.NotebookNode:
+    """The executed notebook with the markdown of ``source`` (the chapter as it is now).
+
+    The cache key ignores markdown, so a cached notebook may hold older prose: its code cells
+    (with their outputs, the injected parameters cell among them) are kept in order, and every
+    markdown cell comes from ``source``, the code cells of ``source`` being matched one to one,
+    in order, with the executed ones that are not the injected parameters cell.
+
+    Raises
+    ------
+    ValueError : ``source`` has another number of code cells than ``executed`` (not the same
+        code: the key would differ)
+    """
+    plain, injected_after = [], {}  # injected cells, by the number of plain cells before
+    for cell in executed.cells:
+        if cell.cell_type != "code":
+            continue
+        if INJECTED_TAG in cell.metadata.get("tags", []):
+            injected_after.setdefault(len(plain), []).append(cell)
+        else:
+            plain.append(cell)
+    wanted = [c for c in source.cells if c.cell_type == "code"]
+    if len(plain) != len(wanted):
+        raise ValueError(f"{len(wanted)} code cells in the source, {len(plain)} executed")
+    merged = list(injected_after.get(0, []))
+    done = 0
+    for cell in source.cells:
+        if cell.cell_type == "code":
+            merged.append(plain[done])
+            done += 1
+            merged += injected_after.get(done, [])
+        else:
+            merged.append(cell)
+    return nbformat.from_dict(dict(executed, cells=merged))
+
+
+def numbered_ids(nb: nbformat.NotebookNode) -> None:
+    """Cell ids by position (``cell-1``, ...): jupytext draws random ones, and a staged page
+    (also offered as a download) must be the same bytes in every build."""
+    for index, cell in enumerate(nb.cells, start=1):
+        cell.id = f"cell-{index}"
+
+
+def staged_page(
+    nb: nbformat.NotebookNode, name: str, has_rows: bool, source: Path | None = None
+) -> bytes:
+    """The bytes of a page as staged: the executed notebook ``nb``, with the current markdown
+    of its chapter ``source`` (:func:`with_current_markdown`) when given, cells numbered
+    (:func:`numbered_ids`) and :func:`results_link_cell` appended (``nb`` may be changed)."""
+    if source is not None:
+        nb = with_current_markdown(nb, read_chapter(source))
+    numbered_ids(nb)
     cell = results_link_cell(name, has_rows)
     if cell.source:
         nb.cells.append(cell)
     return nbformat.writes(nb).encode()
+
+
+def staged_notebook(cached: Path, name: str, has_rows: bool, source: Path | None = None) -> bytes:
+    """:func:`staged_page` of the executed notebook cached at ``cached`` (left unchanged)."""
+    return staged_page(nbformat.read(cached, as_version=4), name, has_rows, source)
 
 
 def stage_book(

@@ -17,6 +17,10 @@ from ldil2.pipeline.config import TOC_FILE
 MYST_FORMAT = "md:myst"
 
 
+# The tag papermill gives the cell of injected parameters.
+INJECTED_TAG = "injected-parameters"
+
+
 FRONT_MATTER_KEY = "ldil2"
 
 

@@ -21,7 +21,7 @@ import io
 import json
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 from ldil2 import contract as c
@@ -366,7 +366,7 @@ class Row:
 
     def record(self) -> dict[str, Any]:
         """The row as a JSON-ready dict (a NaN value becomes None)."""
-        out = dict(zip(COLUMNS, astuple(self), strict=True))
+        out = {name: getattr(self, name) for name in COLUMNS}  # the fields, in column order
         if math.isnan(out["value"]):
             out["value"] = None
         return out
