@@ -9,6 +9,11 @@ bare repository standing in for GitHub:
 2. ``publish`` the edition into it (:func:`ldil2.pipeline.publish.publish`);
 3. commit what changed (nothing when the edition was already published) and push the branch.
 
+A build of a release version the archive already holds with other pages (new code, same data
+release) is not published: an edition is never rewritten. The deploy then pushes nothing, says
+so (as a warning annotation on GitHub Actions) and leaves the archive as it was; a correction is
+published as a new release version (see the book's "Living mode" page).
+
 The work tree is left in place: it is the site to deploy (GitHub Pages' artifact leaves out
 ``.git``).
 """
@@ -22,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ldil2.pipeline.edition import EditionError
-from ldil2.pipeline.publish import PublishError, publish
+from ldil2.pipeline.publish import AlreadyPublished, PublishError, publish
 
 COMMITTER = {"name": "ldil2 publish", "email": "ldil2-publish@users.noreply.github.com"}
 """Who commits an edition when the environment names nobody (``GIT_AUTHOR_NAME`` etc.)."""
@@ -88,16 +93,22 @@ def deploy(
 
     Returns
     -------
-    bool : True if a commit was pushed, False if the archive already held the edition
+    bool : True if a commit was pushed, False if the archive already held the edition (with
+        these pages or, not replaced, with others)
 
     Raises
     ------
-    DeployError, PublishError : a git step failed, or the edition cannot be published (an
-        edition of this version with other pages is never replaced here)
+    DeployError, PublishError : a git step failed, or the build is not a publishable edition
     """
     repo, site = repo.resolve(), site.resolve()
     check_out_archive(repo, remote, branch, site)
-    archived = publish(build.resolve(), site, base_url=base_url, log=log)
+    try:
+        archived = publish(build.resolve(), site, base_url=base_url, log=log)
+    except AlreadyPublished as error:
+        on_actions = os.environ.get("GITHUB_ACTIONS") == "true"
+        prefix = "::warning title=edition not published::" if on_actions else ""
+        log(f"{prefix}{error}. Not replaced: publish a correction as a new release version.")
+        return False
     git("add", "--all", ".", cwd=site)
     if git("diff", "--cached", "--quiet", cwd=site, check=False).returncode == 0:
         log(f"{branch}: nothing to commit, {archived.edition.label} was already published")

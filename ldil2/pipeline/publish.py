@@ -50,6 +50,10 @@ class PublishError(RuntimeError):
     """The edition cannot be published; the message says why and what to do."""
 
 
+class AlreadyPublished(PublishError):
+    """An edition of this release version is archived with other pages (never rewritten)."""
+
+
 @dataclass(frozen=True)
 class ArchivedEdition:
     """One edition of the archive: its facts and its conclusions line."""
@@ -192,7 +196,8 @@ def publish(
 
     Raises
     ------
-    PublishError : not a built edition, or a version already archived with other pages
+    PublishError : not a built edition; AlreadyPublished: a version already archived with
+        other pages (and no ``replace``)
     """
     html, edition, summary = built_site(build)
     site.mkdir(parents=True, exist_ok=True)
@@ -202,7 +207,7 @@ def publish(
         log(f"edition {edition.version} is already published with these pages: unchanged")
     else:
         if target.is_dir() and not replace:
-            raise PublishError(
+            raise AlreadyPublished(
                 f"{target}: edition {edition.version} is already published with other pages; "
                 "a published edition is never rewritten (give --replace to overwrite it)"
             )
