@@ -129,27 +129,33 @@ def _normalized(text: str) -> str:
 
 
 class _ContentParser(HTMLParser):
-    """Images and table captions inside a page's article."""
+    """Images and table captions of a page (without the "#" permalink Sphinx adds to a
+    caption, which is not printed)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.images = 0
         self.captions: list[str] = []
         self._caption: list[str] | None = None
+        self._in_permalink = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "img":
             self.images += 1
         if tag == "caption":
             self._caption = []
+        if tag == "a" and "headerlink" in (dict(attrs).get("class") or "").split():
+            self._in_permalink = True
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self._in_permalink = False
         if tag == "caption" and self._caption is not None:
             self.captions.append("".join(self._caption))
             self._caption = None
 
     def handle_data(self, data: str) -> None:
-        if self._caption is not None:
+        if self._caption is not None and not self._in_permalink:
             self._caption.append(data)
 
 
