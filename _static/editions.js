@@ -3,8 +3,8 @@
 // edition's PDF. Everything is read at view time from the site's versions.json (the
 // pydata-sphinx-theme version-switcher format) and from the "Cite this edition" block that the
 // build puts in every page's footer (#ldil2-edition: version, label, PDF name), so an archived
-// edition is never rewritten when a newer one is published. Served outside a published site
-// (no versions.json), the page shows none of it.
+// edition is never rewritten when a newer one is published. A build that is not published has
+// an empty versions.json of its own: its pages show none of it.
 (function () {
   "use strict";
 
@@ -69,9 +69,9 @@
     return box;
   }
 
-  async function pdfLink(facts, where) {
+  // Every published edition has its PDF beside its pages (python -m ldil2 publish prints it).
+  function pdfLink(facts, where) {
     const url = new URL(facts.dataset.pdf, where.edition);
-    if (!(await exists(url))) return null;
     const paragraph = element("p", { class: "ldil2-pdf" });
     paragraph.appendChild(document.createTextNode("This edition as one PDF: "));
     paragraph.appendChild(element("a", { href: url.href, download: facts.dataset.pdf }, facts.dataset.pdf));
@@ -91,7 +91,8 @@
     } catch (error) {
       return; // not a published site
     }
-    if (!Array.isArray(entries) || entries.length === 0) return;
+    // A build not yet published holds an empty versions.json: no switcher, no banner, no PDF.
+    if (!Array.isArray(entries) || !entries.some((entry) => entry.version === version)) return;
     const article = document.querySelector(".bd-article") || document.body;
     const top = element("div", { class: "ldil2-editions" });
     top.appendChild(switcher(entries, version, where));
@@ -99,11 +100,8 @@
     if (latest.version !== version) top.appendChild(banner(facts, latest, where));
     article.prepend(top);
     const page = window.location.pathname.slice(where.edition.pathname.length);
-    if (page === "" || page === "index.html") {
-      const link = await pdfLink(facts, where);
-      const heading = article.querySelector("h1");
-      if (link && heading) heading.after(link);
-    }
+    const heading = article.querySelector("h1");
+    if ((page === "" || page === "index.html") && heading) heading.after(pdfLink(facts, where));
     document.documentElement.dataset.ldil2Editions = "ready";
   }
 

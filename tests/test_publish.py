@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -316,3 +317,18 @@ def test_cff_schema_rejects_a_file_without_authors():
     errors = cff_errors(document)
     assert any("'authors' is a required property" in e for e in errors)
     assert any("1.1.0" in e for e in errors)
+
+
+def test_book_workflow_deploys_the_archive_it_publishes():
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text("utf-8"))
+    build = workflow["jobs"]["build"]
+    assert build["permissions"]["contents"] == "write"  # the push to gh-pages
+    steps = build["steps"]
+    runs = [step.get("run", "") for step in steps]
+    deploy = next(run for run in runs if "-m ldil2 deploy" in run)
+    site = re.search(r"--site (\S+)", deploy).group(1)
+    assert "--branch gh-pages" in deploy and "--remote origin" in deploy
+    upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-pages"))
+    assert upload["with"]["path"] == site  # what is deployed is the archive's work tree
+    order = [i for i, run in enumerate(runs) if "make book" in run or "-m ldil2 deploy" in run]
+    assert order == sorted(order) and len(order) == 2  # build first, then deploy

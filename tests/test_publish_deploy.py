@@ -72,6 +72,8 @@ def test_deploy_runs_publish_two_releases_in_sequence_and_never_rewrite_one(tmp_
 @pytest.mark.browser
 def test_two_releases_leave_two_browsable_editions(published_site, built_book, earlier_book):
     assert editions_of(published_site) == [NEWER, OLDER]
+    # a build not yet published lists no edition: its pages show no switcher
+    assert (built_book / "html" / "versions.json").read_text(encoding="utf-8") == "[]\n"
     root_edition = ed.read_edition(published_site / ed.EDITION_FILE)
     assert root_edition.version == NEWER
     for build in (earlier_book, built_book):

@@ -46,7 +46,12 @@ from ldil2.data import release as data
 from ldil2.pipeline.cache import chapter_key, release_zip_bytes
 from ldil2.pipeline.common import BuildError, ChapterError, replace_atomically, write_if_changed
 from ldil2.pipeline.config import read_parameters
-from ldil2.pipeline.edition import EDITION_FILE, book_edition
+from ldil2.pipeline.edition import (
+    EDITION_FILE,
+    UNPUBLISHED_VERSIONS,
+    VERSIONS_FILE,
+    book_edition,
+)
 from ldil2.pipeline.execute import execute_chapter, kernel_env
 from ldil2.pipeline.results import (
     RESULTS_FILE,
@@ -283,6 +288,7 @@ def _build_locked(
         zip_bytes = release_zip_bytes(data_dir)
         zip_sha = hashlib.sha256(zip_bytes).hexdigest()
         report.data.update(zip=zip_name, sha256=zip_sha)
+        edition = book_edition(root, release.metadata, zip_sha)  # bad edition facts stop here
         plan = _plan(root, params, data_dir, out / "cache")
         kernels = out / "kernels.log"
         kernels.write_text("", encoding="utf-8")
@@ -306,9 +312,13 @@ def _build_locked(
         notebooks = {
             job.name: staged_notebook(job.cached, job.name, bool(rows[job.name])) for job in plan
         }
-        edition = book_edition(root, release.metadata, zip_sha)
         config = edition_config(root, version, release.is_simulated, zip_name, zip_sha, edition)
-        downloads = {zip_name: zip_bytes, EDITION_FILE: edition.to_json().encode(), **results}
+        downloads = {
+            zip_name: zip_bytes,
+            EDITION_FILE: edition.to_json().encode(),
+            VERSIONS_FILE: UNPUBLISHED_VERSIONS.encode(),
+            **results,
+        }
         site_key = stage_book(root, out / "stage", notebooks, config, downloads)
         site_file = out / "html" / SITE_KEY_FILE
         book_seconds = 0.0

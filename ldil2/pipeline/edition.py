@@ -12,7 +12,8 @@ from the wall clock, so that two builds of one release are byte-identical:
 - ``commit``: the git commit of the code that built it (:func:`code_commit`).
 
 The build writes the facts to ``edition.json`` at the site root (:data:`EDITION_FILE`), which
-``python -m ldil2 publish`` reads, and puts a "Cite this edition" block with BibTeX in the
+``python -m ldil2 publish`` reads, and an empty ``versions.json`` (:data:`VERSIONS_FILE`), and
+puts a "Cite this edition" block with BibTeX in the
 footer of every page (:func:`cite_html`). ``_static/editions.js`` reads the block's data
 attributes and the published site's ``versions.json`` at view time to draw the switcher and
 the banner, so an archived edition never needs rewriting when a newer one appears.
@@ -39,6 +40,11 @@ from ldil2.pipeline.toc import toc_documents
 
 EDITION_FILE = "edition.json"
 """The edition's facts at the root of its site (written by the build, read by publish)."""
+VERSIONS_FILE = "versions.json"
+"""The published editions at the root of a site (pydata-sphinx-theme version-switcher format).
+A build writes an empty list (:data:`UNPUBLISHED_VERSIONS`), so that its pages find the file
+and show no switcher; ``publish`` writes the site's list at the site root."""
+UNPUBLISHED_VERSIONS = "[]\n"
 
 UNKNOWN_COMMIT = "unknown (not built from a git repository)"
 VERSION_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]*")

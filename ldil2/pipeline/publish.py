@@ -28,14 +28,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ldil2.pipeline.common import replace_atomically
-from ldil2.pipeline.edition import EDITION_FILE, Edition, EditionError, read_edition
+from ldil2.pipeline.edition import (
+    EDITION_FILE,
+    VERSIONS_FILE,
+    Edition,
+    EditionError,
+    read_edition,
+)
 from ldil2.pipeline.feed import FEED_FILE, write_feed
 from ldil2.pipeline.pdf import print_edition
 from ldil2.pipeline.snapshots import built_edition, version_key
 from ldil2.pipeline.stage import SITE_KEY_FILE
 
 ARCHIVE_DIR = "editions"
-VERSIONS_FILE = "versions.json"
 SUMMARY_FILE = "conclusions.txt"
 """The edition's conclusions line (the feed entry's summary), written when it is archived."""
 NO_JEKYLL = ".nojekyll"
