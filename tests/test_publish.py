@@ -19,8 +19,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from conftest import run_build, tiny_book_root
 from lxml import etree
-from publish_support import DATES, NEWER, NUMBERS, OLDER, make_build
+from publish_support import DATES, NEWER, NUMBERS, OLDER, make_build, write_earlier_book
 
 from ldil2 import contract as c
 from ldil2.pipeline import edition as ed
@@ -332,3 +333,19 @@ def test_book_workflow_deploys_the_archive_it_publishes():
     assert upload["with"]["path"] == site  # what is deployed is the archive's work tree
     order = [i for i, run in enumerate(runs) if "make book" in run or "-m ldil2 deploy" in run]
     assert order == sorted(order) and len(order) == 2  # build first, then deploy
+
+
+@pytest.mark.build
+def test_build_stops_before_any_chapter_on_a_release_date_that_is_not_a_date(tmp_path):
+    root = write_earlier_book(tiny_book_root(tmp_path / "book", ["chapters/alpha"]))
+    metadata_path = root / "data" / c.METADATA
+    metadata = yaml.safe_load(metadata_path.read_text(encoding="utf-8"))
+    metadata[c.META_RELEASED] = "16/11/2026"
+    metadata_path.write_text(yaml.safe_dump(metadata), encoding="utf-8")
+    result = run_build("--out", str(tmp_path / "out"), cwd=root)
+    assert result.returncode == 1
+    assert "metadata.yml: key released: '16/11/2026' is not an ISO date YYYY-MM-DD" in (
+        result.stderr
+    )
+    assert "[start" not in result.stdout  # no kernel started
+    assert not (tmp_path / "out" / "html").exists()
