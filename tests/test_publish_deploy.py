@@ -22,7 +22,9 @@ from publish_support import NEWER, OLDER, archive_clone, bare_remote, deploy_run
 from pypdf import PdfReader
 
 from ldil2.pipeline import edition as ed
+from ldil2.pipeline.publish import summary_line
 from ldil2.pipeline.site import broken_links, html_pages
+from ldil2.pipeline.snapshots import built_edition
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -84,8 +86,17 @@ def test_two_releases_leave_two_browsable_editions(published_site, built_book, e
         edition = ed.read_edition(folder / ed.EDITION_FILE)
         assert edition.data_sha256 == report["data"]["sha256"]
         assert len(html_pages(folder)) >= len(edition.pages)
+    # each feed entry's summary is its landing page's conclusions line (when the page glues one)
     feed = etree.parse(str(published_site / "feed.xml")).getroot()
-    assert len(feed.findall(f"{ATOM}entry")) == 2
+    summaries = {
+        e.find(f"{ATOM}link").get("href"): e.findtext(f"{ATOM}summary")
+        for e in feed.findall(f"{ATOM}entry")
+    }
+    for build in (earlier_book, built_book):
+        version, _, values, _ = built_edition(build)
+        edition = ed.read_edition(published_site / "editions" / version / ed.EDITION_FILE)
+        assert summaries[f"editions/{version}/"] == summary_line(values, edition)
+    assert len(summaries) == 2
 
 
 class _CiteParser(HTMLParser):
