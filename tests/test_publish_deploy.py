@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -136,9 +137,9 @@ def test_every_page_of_every_edition_offers_cite_this_edition(published_site):
 
 
 def _normalized(text: str) -> str:
-    """Text without whitespace, soft hyphens or ligatures: PDF text extraction breaks lines."""
-    text = text.replace("\ufb00", "ff").replace("\ufb01", "fi").replace("\ufb02", "fl")
-    return re.sub(r"[\s\u00ad]+", "", text)
+    """Text without whitespace or soft hyphens, ligatures spelled out (NFKC: "ﬃ" -> "ffi"):
+    PDF text extraction breaks lines and keeps the font's ligatures."""
+    return re.sub(r"[\s\u00ad]+", "", unicodedata.normalize("NFKC", text))
 
 
 class _ContentParser(HTMLParser):

@@ -2,8 +2,9 @@
 
 Playwright drives Debian's Chromium by path (``chromium`` on ``PATH``, or ``LDIL2_CHROMIUM``);
 nothing downloads a browser. Each page of the edition, in reading order (the toc), is opened from
-the site folder (``file://``: a static site needs no server) with images loaded, printed with
-the print style sheet (A4, backgrounds kept, no switcher or banner), and the pages are joined
+the site folder (``file://``: a static site needs no server) with images loaded, its folded
+blocks opened, printed with the print style sheet (A4, backgrounds kept, no switcher or banner,
+wide tables unclipped: ``_static/editions.css``), and the pages are joined
 with pypdf into one file with a bookmark per page. The document is dated by its release, never by
 the clock. Chromium's output is not byte-stable from one run to the next, so ``publish`` prints
 an edition once, when it is archived, and compares an archived edition without its PDF.
@@ -35,6 +36,9 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND",
 ]
 PAGE_FORMAT = {"format": "A4", "print_background": True}
+UNFOLD = "() => document.querySelectorAll('details').forEach((d) => { d.open = true; })"
+"""Script run before printing: a folded block (a dropdown, ``<details>``) prints open, so the
+PDF holds every table and figure of the page, the folded ones too."""
 MARGIN_MM = "15mm"
 
 
@@ -84,6 +88,7 @@ def print_pages(site: Path, pages: list[str]) -> list[tuple[str, bytes]]:
                 page = browser.new_page()
                 for name in pages:
                     page.goto((site / f"{name}.html").resolve().as_uri(), wait_until="load")
+                    page.evaluate(UNFOLD)
                     page.emulate_media(media="print")
                     pdf = page.pdf(margin=margins, **PAGE_FORMAT)
                     printed.append((page.title(), pdf))
