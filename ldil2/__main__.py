@@ -1,4 +1,4 @@
-"""Command line: ``python -m ldil2 {validate,simulate,build,serve,release}``.
+"""Command line: ``python -m ldil2 {validate,simulate,build,serve,release,publish,deploy}``.
 
 Each sub-command is a thin wrapper around one function of the package; the work is done there.
 """
@@ -41,6 +41,20 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("release", help="snapshot the key results of the current data version")
     p.add_argument("--build", type=Path, default=Path("_build"), help="a built edition")
     p.add_argument("--releases", type=Path, default=Path("releases"))
+
+    p = sub.add_parser("publish", help="add a built edition to a published site's archive")
+    p.add_argument("--site", type=Path, required=True, help="the published site folder")
+    p.add_argument("--build", type=Path, default=Path("_build"), help="a built edition")
+    p.add_argument("--replace", action="store_true", help="overwrite an edition of this version")
+    p.add_argument("--base-url", default="", help="the site's public URL (default: relative)")
+
+    p = sub.add_parser("deploy", help="publish a built edition onto the archive's git branch")
+    p.add_argument("--repo", type=Path, default=Path("."), help="a clone of the repository")
+    p.add_argument("--remote", default="origin")
+    p.add_argument("--branch", default="gh-pages")
+    p.add_argument("--site", type=Path, default=Path("_site"), help="work tree of the branch")
+    p.add_argument("--build", type=Path, default=Path("_build"), help="a built edition")
+    p.add_argument("--base-url", default="", help="the site's public URL (default: relative)")
     return parser
 
 
@@ -62,6 +76,16 @@ def main(argv: list[str] | None = None) -> int:
         from ldil2.pipeline.serve import serve_command
 
         return serve_command(args.params, args.overrides, args.out, args.jobs, args.host, args.port)
+    if args.command == "publish":
+        from ldil2.pipeline.publish import publish_command
+
+        return publish_command(args.build, args.site, args.replace, args.base_url)
+    if args.command == "deploy":
+        from ldil2.pipeline.deploy import deploy_command
+
+        return deploy_command(
+            args.repo, args.remote, args.branch, args.site, args.build, args.base_url
+        )
     from ldil2.pipeline.snapshots import release_command
 
     return release_command(args.build, args.releases)

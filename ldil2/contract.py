@@ -131,6 +131,7 @@ PUB_VALUE, PUB_COMPARISON, PUB_TOLERANCE = "value", "comparison", "tolerance"
 # metadata.yml keys and provenances (added by the lower layers; VISIT_SCHEDULE is above)
 META_TITLE, META_VERSION, META_DATA_CUT = "title", "version", "data_cut"
 META_PROVENANCE, META_SEED, META_SCENARIO = "provenance", "seed", "scenario"
+META_RELEASED = "released"  # the date the release was issued (ISO), optional (publishing helper)
 IMMUNOLOGY_SCHEDULE, LAB_SCHEDULE = "immunology_weeks", "lab_weeks"  # scheduled sampling weeks
 SIMULATED, TRIAL = "simulated", "trial"  # values of META_PROVENANCE
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import publish_support
 import pytest
 import yaml
 
@@ -155,3 +156,33 @@ def execute(tmp_path: Path) -> Callable[..., ExecutedChapter]:
         return run_chapter(ROOT, chapter_name, tmp_path / "executed", overrides)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def earlier_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny book (landing page and one chapter, the book's own configuration and static
+    files) of the earlier data release (``ldil2.pipeline.earlier``, 2026.08.1), built once per
+    session; returns the output folder. It stands in for the first edition of the archive."""
+    root = tiny_book_root(tmp_path_factory.mktemp("earlier") / "book", ["chapters/alpha"])
+    publish_support.write_earlier_book(root)
+    out = root.parent / "out"
+    result = run_build("--out", str(out), cwd=root)
+    if result.returncode != 0:
+        pytest.fail(f"the earlier edition does not build:\n{result.stdout}\n{result.stderr}")
+    return out
+
+
+@pytest.fixture(scope="session")
+def published_site(
+    tmp_path_factory: pytest.TempPathFactory, earlier_book: Path, built_book: Path
+) -> Path:
+    """Two runs of the deploy job (``python -m ldil2 deploy`` in a fresh clone) against a local
+    bare repository standing in for GitHub: the earlier release, then the shipped one. Returns
+    a clone of the pushed ``gh-pages`` branch: the archive as GitHub Pages would serve it."""
+    tmp = tmp_path_factory.mktemp("published")
+    remote = publish_support.bare_remote(tmp)
+    for run, build in enumerate((earlier_book, built_book)):
+        result = publish_support.deploy_run(remote, build, tmp / f"run{run}")
+        if result.returncode != 0:
+            pytest.fail(f"deploy run {run} failed:\n{result.stdout}\n{result.stderr}")
+    return publish_support.archive_clone(remote, tmp / "site")

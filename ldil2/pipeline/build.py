@@ -59,6 +59,12 @@ from ldil2.pipeline.cache import (
 )
 from ldil2.pipeline.common import BuildError, ChapterError, replace_atomically, write_if_changed
 from ldil2.pipeline.config import read_parameters
+from ldil2.pipeline.edition import (
+    EDITION_FILE,
+    UNPUBLISHED_VERSIONS,
+    VERSIONS_FILE,
+    book_edition,
+)
 from ldil2.pipeline.execute import chapter_modules, execute_chapter, kernel_env
 from ldil2.pipeline.kernels import WarmKernel
 from ldil2.pipeline.results import (
@@ -368,6 +374,7 @@ def _build_locked(
         zip_bytes = release_zip_bytes(data_dir)
         zip_sha = hashlib.sha256(zip_bytes).hexdigest()
         report.data.update(zip=zip_name, sha256=zip_sha)
+        edition = book_edition(root, release.metadata, zip_sha)  # bad edition facts stop here
         graph = import_graph()
         plan = _plan(root, params, data_dir, out / "cache", graph)
         kernels = out / "kernels.log"
@@ -411,8 +418,14 @@ def _build_locked(
             job.name: staged_page(notebooks[job.name], job.name, bool(rows[job.name]), job.md_path)
             for job in plan
         }
-        config = edition_config(root, version, release.is_simulated, zip_name, zip_sha)
-        downloads = {zip_name: zip_bytes, **results, **tlf_files(glued_files(notebooks), version)}
+        config = edition_config(root, version, release.is_simulated, zip_name, zip_sha, edition)
+        downloads = {
+            zip_name: zip_bytes,
+            EDITION_FILE: edition.to_json().encode(),
+            VERSIONS_FILE: UNPUBLISHED_VERSIONS.encode(),
+            **results,
+            **tlf_files(glued_files(notebooks), version),
+        }
         site_key = stage_book(root, out / "stage", staged, config, downloads)
         site_file = out / "html" / SITE_KEY_FILE
         book_seconds = 0.0

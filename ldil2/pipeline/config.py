@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+CONFIG_FILE = "_config.yml"
 PARAMETERS_FILE = "parameters.yml"
 TOC_FILE = "_toc.yml"
 # Parameters the build adds for its own use (not chosen by an editor of the book).

@@ -21,7 +21,12 @@ from ldil2.pipeline.snapshots import RELEASES_DIR, release_command
 
 # ---------------------------------------------------------------------------------------------
 
-EARLIER_RELEASE = {"version": "2026.08.1", "after_week": 12, "late_subjects_per_arm": 6}
+EARLIER_RELEASE = {
+    "version": "2026.08.1",
+    "released": "2026-08-17",
+    "after_week": 12,
+    "late_subjects_per_arm": 6,
+}
 """The earlier release: the same simulated trial at an earlier data transfer, in which the
 case-report pages after week 12 of the last 6 participants per arm (by subject_id, the enrolment
 order) had not yet been entered. See :func:`cut_release`."""
@@ -41,7 +46,12 @@ _DAYS_PER_WEEK = 7
 
 
 def cut_release(
-    source: Path, out: Path, version: str, after_week: int, late_subjects_per_arm: int
+    source: Path,
+    out: Path,
+    version: str,
+    after_week: int,
+    late_subjects_per_arm: int,
+    released: str | None = None,
 ) -> list[str]:
     """Write an earlier data transfer of a release: late participants' pages after a week removed.
 
@@ -53,6 +63,8 @@ def cut_release(
     after_week : visits later than this week are not yet entered for the late participants
     late_subjects_per_arm : how many participants per arm (the last by ``subject_id``, the
         enrolment order) are late
+    released : the earlier release's metadata.yml ``released`` date (ISO); None drops the key
+        (the source's date is not the earlier release's)
 
     Returns
     -------
@@ -63,7 +75,7 @@ def cut_release(
     For each late participant the rows of assessments.csv, labs.csv and immunology.csv with
     ``week > after_week`` and the adverse events with ``onset_day > 7 * after_week`` are dropped.
     Every other row is copied as text (values unchanged); subjects.csv, exposure.csv and
-    published.csv are copied unchanged. metadata.yml gets the new ``version`` and a
+    published.csv are copied unchanged. metadata.yml gets the new ``version``, ``released`` and a
     ``derived_from`` entry naming the source version and the rule. The result obeys the data
     contract: the participants completed the trial; their later pages were not yet entered.
     """
@@ -92,6 +104,9 @@ def cut_release(
         "rule": f"case-report pages after week {after_week} of {', '.join(late)} not yet entered",
     }
     metadata["version"] = version
+    metadata.pop(c.META_RELEASED, None)
+    if released is not None:
+        metadata[c.META_RELEASED] = released
     (out / c.METADATA).write_text(yaml.safe_dump(metadata, sort_keys=True), encoding="utf-8")
     return late
 

@@ -17,11 +17,11 @@ import nbformat
 import yaml
 
 from ldil2.pipeline.common import BuildError, write_if_changed
-from ldil2.pipeline.config import TOC_FILE
+from ldil2.pipeline.config import CONFIG_FILE, TOC_FILE
+from ldil2.pipeline.edition import Edition, living_config
 from ldil2.pipeline.results import ARD_DIR, RESULTS_FILE
 from ldil2.pipeline.toc import INJECTED_TAG, read_chapter
 
-CONFIG_FILE = "_config.yml"
 DOWNLOADS_DIR = "_downloads_extra"
 SITE_KEY_FILE = ".site-key"
 
@@ -32,12 +32,16 @@ SIMULATED_NOTICE = (
 )
 
 
-def edition_config(root: Path, version: str, simulated: bool, zip_name: str, sha: str) -> str:
+def edition_config(
+    root: Path, version: str, simulated: bool, zip_name: str, sha: str, edition: Edition
+) -> str:
     """The staged ``_config.yml``: the book's, plus the data-release notice on every page, the
     folder of extra downloads (the data-release zip) copied to the site root, and the MyST
     substitutions ``release_download`` (a link to the zip) and ``release_sha256`` that the
-    landing page shows. Passing the checksum here rather than as a chapter parameter means a
-    data change re-executes only the chapters that read the changed files."""
+    landing page shows, and the edition's "Cite this edition" footer
+    (:func:`ldil2.pipeline.edition.living_config`). Passing the checksum here rather than as a
+    chapter parameter means a data change re-executes only the chapters that read the changed
+    files."""
     config = yaml.safe_load((root / CONFIG_FILE).read_text(encoding="utf-8"))
     notice = f"Data release {version}."
     if simulated:
@@ -55,6 +59,7 @@ def edition_config(root: Path, version: str, simulated: bool, zip_name: str, sha
     }
     sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx_config["html_extra_path"] = [DOWNLOADS_DIR]
+    living_config(config, edition)
     return yaml.safe_dump(config, sort_keys=True, allow_unicode=True)
 
 

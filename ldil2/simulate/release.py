@@ -110,6 +110,7 @@ def simulate(
         c.META_TITLE: r[c.META_TITLE],
         c.META_VERSION: str(r[c.META_VERSION]),
         c.META_DATA_CUT: str(r[c.META_DATA_CUT]),
+        **({c.META_RELEASED: str(r[c.META_RELEASED])} if c.META_RELEASED in r else {}),
         c.META_PROVENANCE: c.SIMULATED,
         c.VISIT_SCHEDULE: [int(w) for w in s.a["visit_weeks"]],
         c.IMMUNOLOGY_SCHEDULE: [int(w) for w in s.a["immunology_weeks"]],
