@@ -5,8 +5,10 @@ notebook (errors, glued figures and tables) and of a figure's output (determinis
 from __future__ import annotations
 
 import datetime
+import html
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -186,3 +188,18 @@ def published_site(
         if result.returncode != 0:
             pytest.fail(f"deploy run {run} failed:\n{result.stdout}\n{result.stderr}")
     return publish_support.archive_clone(remote, tmp / "site")
+
+
+def table_captions(page_html: str) -> list[str]:
+    """The captions of the book's tables on a built page, as text, in page order: a table's
+    ``<figcaption class="ldil2-caption">`` (``HtmlTable``; without the "Table N" the build numbers
+    it with) or a listing's ``<caption>``."""
+    found = re.findall(
+        r'<figcaption class="ldil2-caption">(.*?)</figcaption>|<caption>(.*?)</caption>',
+        page_html,
+        re.S,
+    )
+    texts = [
+        re.sub(r'<span class="caption-number">.*?</span>', "", a or b, flags=re.S) for a, b in found
+    ]
+    return [re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", t))).strip() for t in texts]

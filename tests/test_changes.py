@@ -13,6 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from conftest import table_captions
 
 from ldil2.book import changes as page
 from ldil2.data.release import load
@@ -151,6 +152,17 @@ def test_change_text_gives_the_size_of_the_first_changed_principal_statistic():
     assert shown.change_text(change({"n": 2}, None)) == "no longer computed"
     ledger = {"reproduced": 0.0, "estimate": 0.02}, {"reproduced": 1.0, "estimate": 0.013}
     assert shown.change_text(change(*ledger)) == "now reproduced"
+
+
+def test_every_analysis_of_a_result_has_a_reader_label():
+    # a new analysis id of the registry without a label would show its method sentence, which may
+    # name columns (e.g. "chg_cdai") on the What changed page
+    unlabelled = [
+        a
+        for a in ANALYSES
+        if a not in NOT_RESULTS and a.removesuffix("_nri") not in shown.ANALYSIS_LABELS
+    ]
+    assert unlabelled == []
 
 
 def test_result_label_reads_the_row_without_internal_names():
@@ -443,7 +455,7 @@ def _text(html_text: str) -> str:
 def test_built_changes_page_opens_with_the_conclusions_and_its_counts_match(built_book):
     html_page = (built_book / "html" / "chapters" / "changes.html").read_text(encoding="utf-8")
     tables = re.findall(r'<table class="ldil2-table">.*?</table>', html_page, flags=re.S)
-    captions = [_text(re.search(r"<caption>(.*?)</caption>", t, re.S).group(1)) for t in tables]
+    captions = table_captions(html_page)
     assert captions[0].startswith("Declared conclusions")
     assert len(tables) == 3 and "<details" in html_page  # the full list is folded
     values, _ = results.read_results(built_book / "stage" / results.RESULTS_FILE)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, table_captions
 from rtf_support import parse_rtf
 
 from ldil2 import contract as c
@@ -31,12 +31,6 @@ def page(built_book: Path, name: str) -> str:
     return (built_book / "html" / f"{name}.html").read_text(encoding="utf-8")
 
 
-def captions(text: str) -> list[str]:
-    """The captions of a page's tables, as text."""
-    found = re.findall(r"<caption>(.*?)</caption>", text, flags=re.S)
-    return [html.unescape(re.sub(r"<[^>]+>", "", caption)).strip() for caption in found]
-
-
 def test_every_numbered_table_has_an_rtf_that_parses_with_its_number_and_caption(built_book):
     tlf = built_book / "html" / TLF_DIR
     for number, output in numbered():
@@ -45,7 +39,9 @@ def test_every_numbered_table_has_an_rtf_that_parses_with_its_number_and_caption
         texts = parse_rtf((built_book / "html" / rtf_path(number)).read_text(encoding="ascii"))
         title = texts[0]
         assert title.startswith(f"{number}. "), (number, title)
-        assert title.removeprefix(f"{number}. ") in captions(page(built_book, output.document))
+        assert title.removeprefix(f"{number}. ") in table_captions(
+            page(built_book, output.document)
+        )
     assert len(list(tlf.glob("*.rtf"))) == sum(o.kind != "Figure" for o in OUTPUTS)
 
 

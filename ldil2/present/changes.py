@@ -61,11 +61,21 @@ ANALYSIS_LABELS: dict[str, str] = {
     "participant_flow": "participants",
     "visit_completeness": "values observed",
     "ae_onset_dosing": "events in a dosing period",
+    "gee_logit_wald": "odds ratio (GEE, large-sample Wald sensitivity analysis)",
+    "mixed_model_wald": "difference in mean change (mixed model, large-sample Wald sensitivity "
+    "analysis)",
+    "mi_monte_carlo": "Monte Carlo error of the multiple imputation",
+    "mi_imputations": "number of imputations",
+    "kaplan_meier": "time to first response (Kaplan-Meier)",
+    "logrank": "log-rank test",
+    "interaction_logistic": "arm-by-subgroup interaction (logistic regression)",
+    "interaction_ancova": "arm-by-subgroup interaction (linear model)",
+    "nri": "non-responder imputation",
 }
 """Short reader name of each analysis id (a ``_nri`` variant adds the imputation); an id not
 listed reads as the first clause of its method sentence."""
 
-LONGITUDINAL = ("gee_logit", "mixed_model")
+LONGITUDINAL = ("gee_logit", "mixed_model", "gee_logit_wald", "mixed_model_wald")
 """Analyses whose result without a week is the one across visits."""
 
 DIGITS_BY_UNIT: dict[str, int] = {
