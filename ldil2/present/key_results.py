@@ -173,7 +173,8 @@ def key_results_box(
         f'<p class="ldil2-key-sentence"><strong>{e(sentence)}</strong></p>'
         '<table class="table ldil2-key-table">'
         f"<caption>Primary endpoints, {e(arms)}: effect with 95% confidence interval; "
-        "'favours' means the interval excludes no difference</caption>"
+        "'favours' means the interval excludes no difference; 'not estimable' means an arm "
+        "had no responders (or only responders)</caption>"
         f'<thead><tr><th scope="col">Endpoint and effect</th>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
         f'<p class="ldil2-key-safety"><strong>Safety</strong> (safety population, {e(arms)}): '
