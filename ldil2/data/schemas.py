@@ -368,12 +368,12 @@ def contract_table() -> pd.DataFrame:
 
 
 def metadata_table() -> pd.DataFrame:
-    """The keys of metadata.yml for the book's appendix: ``key`` and ``rule`` (required, required
-    for simulated data, or optional with its rule and meaning)."""
-    rows = [{"key": key, "rule": "required"} for key in METADATA_KEYS]
-    rows += [{"key": key, "rule": "required for simulated data"} for key in SIMULATED_METADATA_KEYS]
+    """The keys of metadata.yml for the book's appendix: ``field`` (the key) and ``rule``
+    (required, required for simulated data, or optional with its rule and meaning)."""
+    rows = [(name, "required") for name in METADATA_KEYS]
+    rows += [(name, "required for simulated data") for name in SIMULATED_METADATA_KEYS]
     rows += [
-        {"key": key, "rule": f"optional; an integer >= 0: {meaning}"}
-        for key, meaning in OPTIONAL_METADATA_COUNTS.items()
+        (name, f"optional; an integer >= 0: {meaning}")
+        for name, meaning in OPTIONAL_METADATA_COUNTS.items()
     ]
-    return pd.DataFrame(rows, columns=["key", "rule"])
+    return pd.DataFrame(rows, columns=["field", "rule"])
