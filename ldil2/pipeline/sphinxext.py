@@ -1,13 +1,18 @@
 """Sphinx extension of the book (``_config.yml``: ``sphinx: extra_extensions: [ldil2.sphinxext]``).
 
-It makes the text of the result tables searchable (:func:`separate_html_blocks`) and removes
-duplicate ``<script>`` elements from every page (:func:`drop_duplicate_scripts`).
+It makes the text of the result tables searchable (:func:`separate_html_blocks`), gives the
+bibliography valid ARIA roles (:func:`citation_list_items`) and removes duplicate ``<script>``
+elements from every page (:func:`drop_duplicate_scripts`).
 
 Search: a glued table is a raw HTML node. Sphinx's search indexer strips the tags of raw HTML
 without leaving a space, so adjacent cells run together ("Pyrexia</th><td>6" is indexed as the
 word "pyrexia6") and a search for an adverse-event term did not find the Safety page. Putting a
 line break after the closing tag of every cell, row and block (whitespace between those elements
 does not change how the page looks) keeps each cell's text a word of its own.
+
+Bibliography: docutils writes a citation list as ``role="list"`` whose entries have
+``role="doc-biblioentry"``, which axe-core reports as a critical ARIA violation (a list must hold
+list items); :func:`citation_list_items` gives the entries ``role="listitem"``.
 
 Scripts: Sphinx 7.4 registers an inline script
 (``app.add_js_file(None, body=...)``) once as ``None`` and again as ``""`` when it prepares the
@@ -77,8 +82,27 @@ def drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> Non
     context["script_files"] = unique
 
 
+BIBLIOENTRY = 'role="doc-biblioentry"'
+LISTITEM = 'role="listitem"'
+
+
+def citation_list_items(app, pagename, templatename, context, doctree) -> None:
+    """``html-page-context`` handler: the entries of a citation list (``role="list"``) as list
+    items, so that the list's ARIA roles are valid.
+
+    Parameters
+    ----------
+    app, pagename, templatename, doctree : unused (the event's signature)
+    context : the page's template context; its ``body`` (the page's HTML) is rewritten
+    """
+    body = context.get("body")
+    if isinstance(body, str) and BIBLIOENTRY in body:
+        context["body"] = body.replace(BIBLIOENTRY, LISTITEM)
+
+
 def setup(app) -> dict[str, Any]:
     """Register the handler (Sphinx extension entry point)."""
     app.connect("doctree-resolved", separate_html_blocks)
     app.connect("html-page-context", drop_duplicate_scripts)
+    app.connect("html-page-context", citation_list_items)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
