@@ -134,6 +134,7 @@ META_PROVENANCE, META_SEED, META_SCENARIO = "provenance", "seed", "scenario"
 META_RELEASED = "released"  # the date the release was issued (ISO), optional (publishing helper)
 IMMUNOLOGY_SCHEDULE, LAB_SCHEDULE = "immunology_weeks", "lab_weeks"  # scheduled sampling weeks
 SIMULATED, TRIAL = "simulated", "trial"  # values of META_PROVENANCE
+META_ASSESSED = "assessed_for_eligibility"  # optional metadata.yml key: people screened (CONSORT)
 
 # the one-row-per-subject frame of the multiple imputation (derive.imputation.mi_frame): the
 # baseline value and the outcome (change at the visit; NaN where missing) (added by the

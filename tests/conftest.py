@@ -48,7 +48,7 @@ def tiny_book_root(root: Path, documents: list[str]) -> Path:
     (root / "chapters").mkdir(parents=True)
     shutil.copytree(ROOT / "data", root / "data")
     shutil.copytree(ROOT / "_static", root / "_static")
-    for name in ("_config.yml", "parameters.yml", "requirements.txt"):
+    for name in ("_config.yml", "parameters.yml", "requirements.txt", "references.bib"):
         shutil.copy(ROOT / name, root / name)
     toc = {"format": "jb-book", "root": "index", "chapters": [{"file": d} for d in documents]}
     (root / "_toc.yml").write_text(yaml.safe_dump(toc), encoding="utf-8")

@@ -131,7 +131,7 @@ def test_population_table_counts_each_population_from_the_ard():
     frame = result.tables["population_table"].to_frame().set_index("Population")
     assert frame.loc["Per-protocol population", "Ld-IL2 + MTX"] == "2"
     assert frame.loc["Per-protocol population", "Placebo + MTX"] == "0"
-    assert frame.loc["Per-protocol population", "Analysed in this edition"] == "yes"
+    assert frame.loc["Per-protocol population", "Analyzed in this edition"] == "yes"
     assert frame.loc["Intention-to-treat population", "Placebo + MTX"] == "1"
     assert result.ard.get("participants.all.pp.ldil2.count", "N") == 2
 
@@ -172,7 +172,21 @@ def test_simulation_assumptions_list_every_scenario_entry(shipped):
     assert len(calibration) == len(shipped.release.published)
     # the abstract's week-24 ACR20 percentage on Ld-IL2 is reproduced
     fact = calibration.set_index("Published fact")["This release"]
-    assert fact["ACR20 at week 24, Ld-IL2 + MTX: 76.5%"] == "76.5% (reproduced)"
+    assert fact["ACR20 at week 24, Ld-IL2 + MTX: 76.5%"] == "76.5%: reproduced"
+    # a P value of an unstated model agrees only within its factor: consistent, not reproduced
+    p_row = next(v for k, v in fact.items() if k.startswith("P for the ACR20"))
+    assert p_row.endswith((": consistent (within a factor of 2)", ": reproduced"))
+    assumptions = result.tables["assumptions_table"].to_frame()
+    assert list(assumptions.columns) == ["Assumption", "Value", "Why"]
+    assert not assumptions["Assumption"].str.contains("_").any()  # words, not code names
+    assert "Baseline CRP (mg/L)" in set(assumptions["Assumption"])
+
+
+def test_models_table_describes_every_method_in_words(shipped):
+    table = methods.model_descriptions(shipped).tables["models_table"].to_frame()
+    assert len(table) == len(methods.MODEL_ROWS)
+    assert not table["Method"].str.contains(r"\b[a-z]+_[a-z0-9_]+\b").any()
+    assert table["Method"].str.contains("Newcombe").any()
 
 
 def test_simulation_assumptions_for_trial_data_say_nothing_is_simulated(shipped):

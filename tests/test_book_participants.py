@@ -17,7 +17,7 @@ from ldil2.present.baseline import summary_cell
 from ldil2.present.consort import withdrawal_line
 from ldil2.results.ard import Ard
 
-RELEASE_INFO = {"is_simulated": True, "version": "2099.1.1"}
+RELEASE_INFO = {"is_simulated": True, "version": "2099.1.1", "metadata": {}}
 
 
 def make_subjects() -> pd.DataFrame:
@@ -102,25 +102,50 @@ def test_consort_flow_glues_the_ard_values():
 
 def _consort_texts(subjects):
     fig = participants.consort_flow(chapter_of(subjects)).figures["consort_fig"]
-    return fig, [t.get_text() for t in fig.axes[0].texts]
+    texts = [" ".join(t.get_text().split()) for t in fig.axes[0].texts]
+    return fig, texts
 
 
 def test_plot_consort_escapes_dollar_and_shows_counts():
     _, texts = _consort_texts(make_subjects())
-    assert "Randomized\nn = 5" in texts
+    assert "Randomized (n = 5)" in texts
     assert any(r"Consent \$withdrawn: 1 (week 2)" in t for t in texts)
-    assert any("Withdrew before week 24: n = 2" in t for t in texts)
+    assert any("Discontinued before week 24 (n = 2)" in t for t in texts)
+    # B and C did not complete week 24; E was never dosed; D is not in the per-protocol set
+    assert any("Per-protocol: 2 (did not complete week 24)" in t for t in texts)
+    assert any("Safety: 1 (received no dose)" in t for t in texts)
+
+
+def test_record_flow_records_exclusions_and_optional_screening():
+    subjects = make_subjects()
+    ard = Ard(participants.CHAPTER)
+    flow = participants.record_flow(ard, chapter_of(subjects))
+    assert flow.assessed is None
+    # ldil2: A is per-protocol of A, B, C; placebo: neither D nor E
+    assert ard.get(*flow.excluded[c.PER_PROTOCOL][c.ARM_LDIL2]) == 2
+    assert ard.get(*flow.excluded[c.PER_PROTOCOL][c.ARM_PLACEBO]) == 2
+    assert ard.get(*flow.excluded[c.ITT][c.ARM_PLACEBO]) == 0
+    ch = chapter_of(subjects)
+    ch.release.metadata = {c.META_ASSESSED: 9}
+    flow = participants.record_flow(Ard(participants.CHAPTER), ch)
+    assert flow.assessed is not None
 
 
 def test_plot_consort_draws_a_downward_arrow_between_consecutive_boxes():
-    """Randomized -> allocated -> withdrew -> completed -> analysed, in each of the two arms: 8
-    arrows, each pointing down and ending below where it starts (a regression: arrows clipped to
-    the boxes vanished in the inline backend's tight bounding box)."""
+    """Assessed -> randomized -> allocated -> completed -> analysed (1 + 3 per arm arrows down),
+    and one arrow sideways to each side box (excluded before randomization; per arm:
+    discontinued, excluded from analysis): 7 arrows down, each ending below where it starts
+    (a regression: arrows clipped to the boxes vanished in the inline backend's tight bounding
+    box), 5 sideways."""
     fig, _ = _consort_texts(make_subjects())
     arrows = [a for a in fig.axes[0].texts if getattr(a, "arrow_patch", None) is not None]
     centres = {t.get_position()[1] for t in fig.axes[0].texts if t.get_bbox_patch() is not None}
-    assert len(arrows) == 8
-    for arrow in arrows:
+    down = [a for a in arrows if a.xyann[1] != a.xy[1]]
+    sideways = [a for a in arrows if a.xyann[1] == a.xy[1]]
+    assert (len(down), len(sideways)) == (7, 5)
+    for arrow in sideways:
+        assert arrow.xy[0] > arrow.xyann[0]  # to the side box on the right
+    for arrow in down:
         y_start, y_end = arrow.xyann[1], arrow.xy[1]
         assert y_end < y_start
         # drawn between box edges, not from centre to centre (which relied on clipping)

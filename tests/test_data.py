@@ -361,6 +361,21 @@ def test_metadata_rules(release_dir: Path) -> None:
     ]
 
 
+def test_metadata_assessed_for_eligibility_is_optional_and_a_count(release_dir: Path) -> None:
+    path = release_dir / c.METADATA
+    metadata = yaml.safe_load(path.read_text())
+    assert c.META_ASSESSED not in metadata  # the shipped release does not hold it ...
+    load(release_dir, tables=[])  # ... and validates
+    for value in (60, 0):
+        path.write_text(yaml.safe_dump({**metadata, c.META_ASSESSED: value}))
+        assert load(release_dir, tables=[]).metadata[c.META_ASSESSED] == value
+    for value in (-1, "many", True):
+        path.write_text(yaml.safe_dump({**metadata, c.META_ASSESSED: value}))
+        assert problems_of(release_dir) == [
+            f'{c.METADATA}, column {c.META_ASSESSED}: {value} violates "an integer >= 0"'
+        ], value
+
+
 def test_published_record_rules(release_dir: Path) -> None:
     testing.set_value(release_dir, c.PUBLISHED, 2, "statistic", "mean")
     testing.set_value(release_dir, c.PUBLISHED, 3, "value", "high")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import matplotlib.pyplot as plt
 
 from ldil2 import contract as c
 from ldil2.present.consort import (
     FLOW_STAGES,
     Flow,
+    exclusion_lines,
     plot_consort,
     plot_schedule,
     withdrawal_line,
@@ -51,17 +54,58 @@ def test_withdrawal_lines_read_reason_and_count_from_the_ard():
     assert withdrawal_lines(ard, flow, c.ARM_PLACEBO) == []
 
 
+def _texts(fig) -> list[str]:
+    """The box texts with line breaks, indents and no-break spaces as single spaces."""
+    return [" ".join(t.get_text().split()) for t in fig.axes[0].texts]
+
+
 def test_plot_consort_draws_the_numbers_of_the_ard_rows():
     ard, flow = hand_flow()
     fig = plot_consort(ard, flow)
-    texts = [t.get_text() for t in fig.axes[0].texts]
-    assert "Randomized\nn = 19" in texts
-    assert "Allocated to Ld-IL2 + MTX\nn = 10\nReceived at least one dose: n = 9" in texts
-    assert "Withdrew before week 24: n = 2\nAdverse event: 2 (week 4, 8)" in texts
-    assert "Completed week 24\nn = 8" in texts
-    analysed = "Analysed\nPer-protocol population: n = 5\nIntention-to-treat population: n = 6"
+    texts = _texts(fig)
+    assert "Randomized (n = 19)" in texts
+    assert any(t.startswith("Allocated to Ld-IL2 + MTX (n = 10) Received allocated") and
+               t.endswith("(n = 9) Did not receive it (n = 1)") for t in texts)  # fmt: skip
+    assert any(t.startswith("Discontinued before week 24 (n = 2) Adverse event: 2") for t in texts)
+    assert "Completed week 24 (n = 8)" in texts
+    analysed = "Analyzed Per-protocol: n = 5 Intention-to-treat:"
     assert any(t.startswith(analysed) for t in texts)
     assert fig.number not in plt.get_fignums()
+
+
+def test_plot_consort_has_the_consort_stages_and_says_not_reported_without_screening():
+    ard, flow = hand_flow()
+    texts = _texts(plot_consort(ard, flow))
+    for stage in ("Enrolment", "Allocation", "Follow-up", "Analysis"):
+        assert stage in texts
+    assert "Assessed for eligibility (n = not reported)" in texts
+    assert any(t.startswith("Excluded before randomization (n = not reported") for t in texts)
+
+
+def test_plot_consort_shows_assessed_and_excluded_when_the_release_gives_them():
+    ard, flow = hand_flow()
+    assessed = (ard.record("assessed_for_eligibility", "Assessed", "participant_flow",
+                           {"n": 30}), "n")  # fmt: skip
+    texts = _texts(plot_consort(ard, dataclasses.replace(flow, assessed=assessed)))
+    assert "Assessed for eligibility (n = 30)" in texts
+    # 30 assessed, 19 randomized
+    assert any(t.startswith("Excluded before randomization (n = 11;") for t in texts)
+
+
+def test_exclusion_lines_give_count_and_reason_per_population():
+    ard, flow = hand_flow()
+    rid = ard.record("excluded_per_protocol", "did not complete week 24", "participant_flow",
+                     {"n": 2}, group=c.ARM_LDIL2)  # fmt: skip
+    none = ard.record("excluded_itt", "not flagged as randomized", "participant_flow", {"n": 0},
+                      group=c.ARM_LDIL2)  # fmt: skip
+    flow = dataclasses.replace(
+        flow,
+        excluded={c.PER_PROTOCOL: {c.ARM_LDIL2: (rid, "n")}, c.ITT: {c.ARM_LDIL2: (none, "n")}},
+    )
+    assert exclusion_lines(ard, flow, c.ARM_LDIL2) == [
+        "Per-protocol: 2 (did not complete week 24)",
+        "Intention-to-treat: 0",
+    ]
 
 
 def test_plot_schedule_one_span_per_cycle_and_a_tick_per_visit():

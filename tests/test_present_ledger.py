@@ -68,8 +68,9 @@ def test_summary_counts_reproduced_rows():
         for week, value in ((4, 70.6), (8, 50.0), (12, 70.61))
     ]
     summary = r.record_summary(ard, entries)
-    assert p.summary_text(ard, summary) == "2 of 3 published numbers reproduced"
+    assert p.summary_text(ard, summary) == "2 of 3 published numbers reproduced exactly"
     assert (ard.get(summary, "n"), ard.get(summary, "N")) == (2, 3)
+    assert ard.get(summary, "consistent") == 0
     assert p.differs_text(ard, entries) == "k8"
     assert p.differs_text(ard, [entries[0]]) == "none"
 
@@ -123,3 +124,36 @@ def test_record_number_as_published():
     assert p.record_number(17.0, "count") == "17"
     assert p.record_number(0.01746, "p_value") == "0.017"
     assert p.record_number(float("nan"), "p_value", "not computable") == "not computable"
+
+
+def _p_entry(ard: Ard, key: str, published: float, book: float, week: int):
+    rid = ard.record("acr20", "ACR20", "gee_logit", {"p": book}, week=week, group="difference",
+                     population="per_protocol")  # fmt: skip
+    record = _record(key, published, "p_value", "within_factor", 2.0)
+    return r.record_comparison(ard, record, (rid, "p"))
+
+
+def test_p_value_within_its_factor_is_consistent_not_reproduced_and_counted_apart():
+    ard = Ard("ledger")
+    entries = [
+        r.record_comparison(ard, _record("pct", 70.6), _book(ard, 70.6, 4)),
+        _p_entry(ard, "p_exact", 0.014, 0.0141, 8),  # equal at the 3 printed decimals
+        _p_entry(ard, "p_near", 0.014, 0.019, 12),  # within a factor of 2 only
+        _p_entry(ard, "p_far", 0.014, 0.05, 16),  # beyond it
+    ]
+    assert [p.status_text(ard, e) for e in entries] == [
+        "reproduced", "reproduced", "consistent (within a factor of 2)", "differs"
+    ]  # fmt: skip
+    summary = r.record_summary(ard, entries)
+    assert (ard.get(summary, "n"), ard.get(summary, "consistent"), ard.get(summary, "N")) == (
+        2, 1, 4
+    )  # fmt: skip
+    assert p.summary_text(ard, summary, entries) == (
+        "2 of 4 published numbers reproduced exactly, 1 consistent (within a factor of 2)"
+    )
+    assert p.differs_text(ard, entries) == "p_far"
+
+
+def test_caveat_names_what_the_ledger_checks():
+    assert "checks the analysis code, not the trial" in p.caveat_text(True)
+    assert "checks the publication" in p.caveat_text(False)

@@ -9,47 +9,57 @@ import pytest
 
 from ldil2.stats import ledger
 
+R, C, D = ledger.REPRODUCED, ledger.CONSISTENT, ledger.DIFFERS
+
 
 @pytest.mark.parametrize(
     ("published", "recomputed", "expected"),
     [
-        (70.6, 12 / 17 * 100, True),  # 70.588... rounds to 70.6
-        (70.6, 70.64, True),
-        (70.6, 70.66, False),  # rounds to 70.7
-        (43.5, 10 / 23 * 100, True),  # 43.478... rounds to 43.5
-        (43.5, 9 / 23 * 100, False),
+        (70.6, 12 / 17 * 100, R),  # 70.588... rounds to 70.6
+        (70.6, 70.64, R),
+        (70.6, 70.66, D),  # rounds to 70.7
+        (43.5, 10 / 23 * 100, R),  # 43.478... rounds to 43.5
+        (43.5, 9 / 23 * 100, D),
     ],
 )
-def test_reproduces_percent_exact_at_one_decimal(published, recomputed, expected):
-    assert ledger.reproduces(published, recomputed, "percent", "exact", None) is expected
+def test_verdict_percent_exact_at_one_decimal(published, recomputed, expected):
+    assert ledger.verdict(published, recomputed, "percent", "exact", None) == expected
 
 
-def test_reproduces_count_exact():
-    assert ledger.reproduces(17, 17.0, "count", "exact", None)
-    assert not ledger.reproduces(17, 16.0, "count", "exact", None)
+def test_verdict_count_exact():
+    assert ledger.verdict(17, 17.0, "count", "exact", None) == R
+    assert ledger.verdict(17, 16.0, "count", "exact", None) == D
 
 
 @pytest.mark.parametrize(
     ("recomputed", "expected"),
-    # factor 2 around 0.014: [0.007, 0.028]
-    [(0.007, True), (0.028, True), (0.0069, False), (0.0281, False), (0.02, True)],
-)
-def test_reproduces_p_value_within_factor(recomputed, expected):
-    assert ledger.reproduces(0.014, recomputed, "p_value", "within_factor", 2.0) is expected
+    # factor 2 around 0.014: [0.007, 0.028]; equal at the 3 printed decimals: reproduced
+    [(0.007, C), (0.028, C), (0.0069, D), (0.0281, D), (0.02, C), (0.013, C), (0.01449, R),
+     (0.014, R), (0.01351, R)],
+)  # fmt: skip
+def test_verdict_p_value_reproduced_only_when_exact_else_consistent_within_factor(
+    recomputed, expected
+):
+    assert ledger.verdict(0.014, recomputed, "p_value", "within_factor", 2.0) == expected
 
 
-def test_reproduces_nan_never():
-    assert not ledger.reproduces(0.014, math.nan, "p_value", "within_factor", 2.0)
+def test_verdict_p_value_under_an_exact_rule_is_never_only_consistent():
+    assert ledger.verdict(0.014, 0.02, "p_value", "exact", None) == D
+    assert ledger.verdict(0.014, 0.0141, "p_value", "exact", None) == R
 
 
-def test_reproduces_rejects_within_factor_without_factor():
+def test_verdict_nan_differs():
+    assert ledger.verdict(0.014, math.nan, "p_value", "within_factor", 2.0) == D
+
+
+def test_verdict_rejects_within_factor_without_factor():
     with pytest.raises(ValueError, match="tolerance > 1"):
-        ledger.reproduces(0.014, 0.014, "p_value", "within_factor", None)
+        ledger.verdict(0.014, 0.014, "p_value", "within_factor", None)
 
 
-def test_reproduces_rejects_unknown_rule():
+def test_verdict_rejects_unknown_rule():
     with pytest.raises(ValueError, match="'close'"):
-        ledger.reproduces(1.0, 1.0, "count", "close", None)
+        ledger.verdict(1.0, 1.0, "count", "close", None)
 
 
 def test_count_participants_restricts_to_population_arm_and_flag():

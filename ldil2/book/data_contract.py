@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ldil2.book.common import Result, footnote
-from ldil2.data.schemas import contract_table
+from ldil2.data.schemas import contract_table, metadata_table
 from ldil2.present.tables import HtmlTable
 from ldil2.results.ard import Ard
 
@@ -14,7 +14,8 @@ CHAPTER = "data_contract"
 
 
 def data_contract(ch: Any) -> Result:
-    """Table ``contract_table`` (:func:`ldil2.data.schemas.contract_table`) and the numbers of
+    """Tables ``contract_table`` (:func:`ldil2.data.schemas.contract_table`) and
+    ``metadata_table`` (:func:`ldil2.data.schemas.metadata_table`) and the numbers of
     files and of column rules (glue values ``contract_n_files``, ``contract_n_columns``; ARD
     rows of analysis ``edition``)."""
     frame = contract_table()
@@ -38,6 +39,13 @@ def data_contract(ch: Any) -> Result:
             "contract_n_files": int(ard.get(files, "count")),
             "contract_n_columns": int(ard.get(columns, "count")),
         },
-        tables={"contract_table": table},
+        tables={
+            "contract_table": table,
+            "metadata_table": HtmlTable.from_frame(
+                metadata_table().rename(columns=str.capitalize),
+                "The data contract: keys of metadata.yml",
+                footnote(ch, "Generated from the rules that validate metadata.yml."),
+            ),
+        },
         ard=ard,
     )

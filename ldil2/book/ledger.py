@@ -22,7 +22,13 @@ from ldil2.book.efficacy import binary, binary_model, change_model
 from ldil2.derive.analysis import INDICES, chg_col
 from ldil2.present.endpoints import population_title
 from ldil2.present.labels import CHANGE_UNITS, endpoint_label
-from ldil2.present.ledger import differs_text, ledger_frame, published_frame, summary_text
+from ldil2.present.ledger import (
+    caveat_text,
+    differs_text,
+    ledger_frame,
+    published_frame,
+    summary_text,
+)
 from ldil2.present.tables import HtmlTable
 from ldil2.results.ard import Ard
 from ldil2.results.efficacy import ODDS_RATIO
@@ -158,8 +164,9 @@ LEDGER_NOTE = (
 
 
 def ledger_result(ch: Any) -> Result:
-    """Ledger chapter: glue values ``ledger_summary``, ``ledger_reproduced``, ``ledger_total``,
-    ``ledger_differs`` and the table ``ledger_table``."""
+    """Ledger chapter: glue values ``ledger_summary``, ``ledger_reproduced`` (exact agreement),
+    ``ledger_consistent`` (within the tolerance only), ``ledger_total``, ``ledger_differs``,
+    ``ledger_caveat`` (what the ledger checks) and the table ``ledger_table``."""
     ard = Ard(CHAPTER, ch.population)
     entries = record_ledger(ard, ch)
     summary = record_summary(ard, entries)
@@ -171,10 +178,12 @@ def ledger_result(ch: Any) -> Result:
     )
     return Result(
         values={
-            "ledger_summary": summary_text(ard, summary),
+            "ledger_summary": summary_text(ard, summary, entries),
             "ledger_reproduced": int(ard.get(summary, "n")),
+            "ledger_consistent": int(ard.get(summary, "consistent")),
             "ledger_total": int(ard.get(summary, "N")),
             "ledger_differs": differs_text(ard, entries),
+            "ledger_caveat": caveat_text(ch.release.is_simulated),
         },
         tables={"ledger_table": table},
         ard=ard,
@@ -214,15 +223,23 @@ def published_vs_book(ch: Any) -> Result:
         footnote=footnote(ch, PUBLISHED_NOTE),
     )
     return Result(
-        values={"published_summary": summary_text(ard, summary)},
+        values={"published_summary": summary_text(ard, summary, entries)},
         tables={"published_table": table},
         ard=ard,
     )
 
 
 def landing_summary(ch: Any) -> Result:
-    """Landing page: glue value ``ledger_summary`` ('13 of 13 published numbers reproduced'),
-    from the ledger's rows (ARD rows of chapter ``index``)."""
+    """Landing page: glue values ``ledger_summary`` ('10 of 13 published numbers reproduced
+    exactly, 3 consistent (within a factor of 2)'), from the ledger's rows (ARD rows of chapter
+    ``index``), and ``ledger_caveat`` (what the ledger checks)."""
     ard = Ard("index", ch.population)
-    summary = record_summary(ard, record_ledger(ard, ch))
-    return Result(values={"ledger_summary": summary_text(ard, summary)}, ard=ard)
+    entries = record_ledger(ard, ch)
+    summary = record_summary(ard, entries)
+    return Result(
+        values={
+            "ledger_summary": summary_text(ard, summary, entries),
+            "ledger_caveat": caveat_text(ch.release.is_simulated),
+        },
+        ard=ard,
+    )

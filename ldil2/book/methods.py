@@ -8,6 +8,7 @@ values) is an ARD row first; the glued texts and table cells are rendered from t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,9 +17,6 @@ import pandas as pd
 from ldil2 import contract as c
 from ldil2.book.common import Result, caption, footnote, in_population, record_participants
 from ldil2.book.efficacy import (
-    binary_across_visits,
-    change_across_visits,
-    compare_binary,
     missing_rule,
 )
 from ldil2.book.ledger import record_count, record_ledger
@@ -29,6 +27,7 @@ from ldil2.present.labels import endpoint_label
 from ldil2.present.ledger import record_number, status_text
 from ldil2.present.tables import HtmlTable
 from ldil2.results.ard import Ard
+from ldil2.results.format import ANALYSES
 from ldil2.results.ledger import Entry, record_comparison
 from ldil2.simulate.scenario import assumptions_table
 
@@ -221,9 +220,9 @@ def eligibility(ch: Any) -> Result:
 # ---------------------------------------------------------------------------------------------
 
 POPULATION_DEFINITIONS: dict[str, str] = {
-    c.PER_PROTOCOL: "Completed week 24 (the published analysis set); analysed as randomized",
-    c.ITT: "Every randomized participant, analysed in the arm assigned at randomisation",
-    c.SAFETY: "Every participant who received at least one dose, analysed as treated",
+    c.PER_PROTOCOL: "Completed week 24 (the published analysis set); analyzed as randomized",
+    c.ITT: "Every randomized participant, analyzed in the arm assigned at randomization",
+    c.SAFETY: "Every participant who received at least one dose, analyzed as treated",
 }
 
 
@@ -239,7 +238,7 @@ def population_table(ch: Any) -> Result:
                 "Population": c.POPULATION_LABELS[population].capitalize(),
                 "Definition": POPULATION_DEFINITIONS[population],
                 **{c.ARM_LABELS[arm]: str(int(ard.get(ids[arm], "N"))) for arm in c.ARMS},
-                "Analysed in this edition": "yes" if population == ch.population else "",
+                "Analyzed in this edition": "yes" if population == ch.population else "",
             }
         )
     title = caption(ch, ard, "Analysis populations", population=c.ITT)
@@ -252,25 +251,38 @@ ACR20 = "acr20"
 """The primary binary endpoint: its models are described, its visits counted."""
 
 
+MODEL_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("Binary endpoint at one visit", "ACR20/50/70, remission, low disease activity, EULAR, "
+     "HAQ-DI improvement", "proportion_wilson"),
+    ("", "", "difference_newcombe"),
+    ("", "", "or_woolf"),
+    ("", "", "fisher"),
+    ("Binary endpoint across visits", "ACR20 (primary)", "gee_logit"),
+    ("Change from baseline across visits", "CDAI and SDAI (primary); DAS28-CRP, HAQ-DI",
+     "mixed_model"),
+    ("Mean change at one visit", "Every change from baseline by arm and visit", "mean_t"),
+    ("Change at week 24, adjusted for baseline", "CDAI and SDAI (sensitivity)", "ancova"),
+    ("Missing binary responses", "Intention-to-treat analyses", "nri"),
+    ("Missing changes", "Intention-to-treat analyses of CDAI and SDAI", "mi_ancova"),
+    ("Robustness to missing data", "CDAI and SDAI", "tipping_point"),
+    ("Baseline biomarkers and response", "Treg, IL-21 and other markers", "logistic_per_sd"),
+    ("", "", "roc_delong"),
+    ("", "", "mann_whitney"),
+)  # fmt: skip
+"""(analysis, what it is used for, the analysis id whose method sentence describes it)."""
+
+
 def model_descriptions(ch: Any) -> Result:
-    """Table ``models_table``: every model of the efficacy chapters with its description as
-    produced by the fitted result object (so the text describes the model actually run; the
-    models themselves are :mod:`ldil2.book.efficacy`'s). Method text only: no ARD rows."""
-    comparison = compare_binary(ch, ACR20, c.LAST_WEEK)
-    rows = [
-        ("Binary endpoint at one visit", "ACR20, DAS28 and Boolean remission, low disease "
-         "activity, EULAR, HAQ-DI improvement", comparison.description),
-        ("Binary endpoint across visits", "ACR20 (primary)",
-         binary_across_visits(ch, ACR20).description),
-        ("Change from baseline across visits", "CDAI and SDAI (primary); DAS28-CRP, HAQ-DI",
-         change_across_visits(ch, "cdai").description),
-        ("Mean change at one visit", "Every change from baseline by arm and visit",
-         "Mean with a t-based 95% CI of the observed changes; no model."),
-    ]  # fmt: skip
-    frame = pd.DataFrame(rows, columns=["Analysis", "Used for", "Model (from the fitted result)"])
-    note = footnote(ch, "Descriptions shown for ACR20 and CDAI; the other endpoints use the same "
-                    "model with their own outcome column.")  # fmt: skip
-    table = HtmlTable.from_frame(frame, "Statistical models", note)
+    """Table ``models_table``: every statistical method of the book, what it is used for and
+    its description (the method sentence of its analysis id, :data:`ldil2.results.format.ANALYSES`,
+    the sentence every ARD row of that analysis carries). Method text only: no ARD rows."""
+    frame = pd.DataFrame(
+        [(name, used, ANALYSES[analysis].method) for name, used, analysis in MODEL_ROWS],
+        columns=["Analysis", "Used for", "Method"],
+    )
+    note = footnote(ch, "Each table's footnote names the method of its numbers; two-sided tests "
+                    "at the 5% level, 95% confidence intervals throughout.")  # fmt: skip
+    table = HtmlTable.from_frame(frame, "Statistical methods", note)
     return Result(tables={"models_table": table})
 
 
@@ -337,7 +349,7 @@ def missing_data(ch: Any) -> Result:
         }
     )
     rule = (
-        f"{missing_rule(ch)} Continuous changes are analysed with mixed models that use every "
+        f"{missing_rule(ch)} Continuous changes are analyzed with mixed models that use every "
         "observed visit of every participant (valid if data are missing at random)."
     )
     title = caption(ch, ard, f"Participants with an {label} value at each scheduled visit")
@@ -383,6 +395,46 @@ def edition_parameters(ch: Any) -> Result:
 # ---------------------------------------------------------------------------------------------
 
 
+UNIT_WORDS: tuple[tuple[str, str], ...] = (
+    ("_10e9_l", " (10⁹/L)"), ("_umol_l", " (µmol/L)"), ("_g_l", " (g/L)"), ("_u_l", " (U/L)"),
+    ("_mg_l", " (mg/L)"), ("_mm_h", " (mm/h)"), ("_pg_ml", " (pg/mL)"),
+    ("_per_ul", " (per µL)"), ("_pct_cd4", " (% of CD4+)"), ("_mg_week", " (mg/week)"),
+    ("_mm", " (mm)"), ("_years", " (years)"), ("_weeks", " (weeks)"), ("log_sd", "log SD"),
+    ("tjc28", "TJC28"), ("sjc28", "SJC28"), ("haq_di", "HAQ-DI"), ("das28_esr", "DAS28-ESR"),
+    ("ptga", "PtGA"), ("phga", "PhGA"), ("ldil2", "Ld-IL2"), ("treg", "Treg"), ("il21", "IL-21"),
+    ("rf", "RF"), ("acpa", "ACPA"), ("cd4", "CD4"), ("th17", "Th17"), ("il6", "IL-6"),
+    ("il17a", "IL-17A"), ("crp", "CRP"), ("esr", "ESR"), ("wbc", "WBC"), ("sd", "SD"),
+    ("mtx", "MTX"), ("alt", "ALT"), ("ast", "AST"),
+)  # fmt: skip
+"""Names of the scenario file as words: unit suffixes, measure names, then '_' as a space."""
+
+
+def readable(text: str) -> str:
+    """A scenario name (or a value naming keys) in words: 'baseline_crp_mg_l' -> 'Baseline CRP
+    (mg/L)', 'median: 6; log_sd: 0.8' -> 'median: 6; log SD: 0.8'."""
+    for code, words in UNIT_WORDS:
+        before = "" if code.startswith("_") else "(?<![A-Za-z])"
+        text = re.sub(rf"{before}{re.escape(code)}(?![a-z])", words, text)
+    return text.replace("_", " ")
+
+
+def capitalized(text: str) -> str:
+    """The first letter upper case, the rest as it is ('log SD' stays 'log SD' inside)."""
+    return text[:1].upper() + text[1:]
+
+
+def readable_assumptions(frame: pd.DataFrame) -> pd.DataFrame:
+    """The assumptions table for the page: columns Assumption, Value, Why (names and value keys
+    in words, :func:`readable`)."""
+    return pd.DataFrame(
+        {
+            "Assumption": frame["name"].map(lambda name: capitalized(readable(name))),
+            "Value": frame["value"].map(readable),
+            "Why": frame["justification"],
+        }
+    )
+
+
 def book_value(ard: Ard, entry: Entry) -> str:
     """The book's value of a published number as the record prints it, from its ledger row
     ('76.5%', '17', '0.015'; 'not computable' when NaN)."""
@@ -414,14 +466,14 @@ def simulation_assumptions(ch: Any) -> Result:
             },
         )
     scenario = str(ch.release.metadata[c.META_SCENARIO])
-    assumptions = assumptions_table(ch.release.data_dir / scenario).rename(columns=str.capitalize)
+    assumptions = readable_assumptions(assumptions_table(ch.release.data_dir / scenario))
     ard = Ard(CHAPTER, ch.population)
     calibration = pd.DataFrame(
         [
             {
                 "Published fact": entry.statement,
                 "Source": entry.source,
-                "This release": f"{book_value(ard, entry)} ({status_text(ard, entry)})",
+                "This release": f"{book_value(ard, entry)}: {status_text(ard, entry)}",
             }
             for entry in record_ledger(ard, ch)
         ]

@@ -79,6 +79,31 @@ def flow_counts(subjects: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")[list(c.ARMS)]
 
 
+EXCLUSION_REASONS: dict[str, str] = {
+    c.PER_PROTOCOL: "did not complete week 24",
+    c.ITT: "not flagged as randomized",
+    c.SAFETY: "received no dose",
+}
+"""Why a randomized participant is not in a population's analysis (the population's rule)."""
+
+
+def exclusion_counts(subjects: pd.DataFrame) -> pd.DataFrame:
+    """Randomized participants left out of each population's analysis, per arm.
+
+    Returns
+    -------
+    DataFrame : index = population (:data:`ldil2.contract.POPULATIONS`), columns = arm codes;
+        the randomized participants of the arm minus those in the population (a missing flag
+        counts as not in it)
+    """
+    randomized = subjects_per_arm(subjects)
+    rows = {
+        p: {arm: randomized[arm] - n for arm, n in population_counts(subjects, p).items()}
+        for p in c.POPULATIONS
+    }
+    return pd.DataFrame.from_dict(rows, orient="index")[list(c.ARMS)]
+
+
 def withdrawals_by_reason(
     subjects: pd.DataFrame, arm: str
 ) -> list[tuple[str, int, tuple[int, ...]]]:
@@ -100,10 +125,16 @@ def reason_endpoint(reason: str) -> str:
     return "withdrawal_" + re.sub(r"[^a-z0-9]+", "_", reason.lower()).strip("_")
 
 
+ASSESSED_LABEL = "People assessed for eligibility"
+
+
 def record_flow(ard: Ard, ch: Any) -> Flow:
     """Record the participant flow of all randomized participants (population ``itt``): the
-    stages of :func:`flow_counts` per arm and the withdrawals by reason (analysis
-    ``participant_flow``), and the participants of every population (stat ``N``, as
+    stages of :func:`flow_counts` per arm, the withdrawals by reason, the participants left out
+    of each population's analysis (:func:`exclusion_counts`, endpoint ``excluded_<population>``,
+    the reason as label) and, when metadata.yml gives it (optional key
+    ``assessed_for_eligibility``), the people assessed for eligibility (analysis
+    ``participant_flow``); and the participants of every population (stat ``N``, as
     :func:`ldil2.book.common.record_participants`)."""
     subjects = ch.release.subjects
     counts = flow_counts(subjects)
@@ -128,7 +159,15 @@ def record_flow(ard: Ard, ch: Any) -> Flow:
         for arm in c.ARMS
     }
     total = record(RANDOMIZED, FLOW_LABELS[RANDOMIZED], int(counts.loc[RANDOMIZED].sum()))
-    return Flow(total=total, stages=stages, reasons=reasons)
+    excluded = exclusion_counts(subjects)
+    exclusions = {
+        p: {arm: record(f"excluded_{p}", EXCLUSION_REASONS[p], int(excluded.loc[p, arm]), arm)
+            for arm in c.ARMS}
+        for p in c.POPULATIONS
+    }  # fmt: skip
+    screened = ch.release.metadata.get(c.META_ASSESSED)
+    assessed = None if screened is None else record(c.META_ASSESSED, ASSESSED_LABEL, screened)
+    return Flow(total, stages, reasons, exclusions, assessed)
 
 
 def consort_flow(ch: Any) -> Result:

@@ -24,6 +24,7 @@ from ldil2.data.schemas import (
     FLOAT,
     INTEGER,
     METADATA_KEYS,
+    OPTIONAL_METADATA_COUNTS,
     PANDAS_DTYPE,
     PER_SUBJECT,
     PER_VISIT,
@@ -245,7 +246,8 @@ def cross_file_rules(frames: Frames) -> list[Problem]:
 
 def metadata_problems(metadata: Any) -> list[Problem]:
     """Problems of metadata.yml: a mapping, with every key of METADATA_KEYS, a provenance of
-    PROVENANCES and, for simulated data, every key of SIMULATED_METADATA_KEYS."""
+    PROVENANCES, for simulated data every key of SIMULATED_METADATA_KEYS, and each optional key
+    of OPTIONAL_METADATA_COUNTS that is present an integer >= 0."""
     name = c.METADATA
     if not isinstance(metadata, dict):
         return [Problem(name, None, None, "(not a mapping)", "a YAML mapping of release facts")]
@@ -264,4 +266,8 @@ def metadata_problems(metadata: Any) -> list[Problem]:
             for key in SIMULATED_METADATA_KEYS
             if key not in metadata
         ]
+    for key in OPTIONAL_METADATA_COUNTS:
+        value = metadata.get(key)
+        if key in metadata and (type(value) is not int or value < 0):
+            problems.append(Problem(name, None, key, str(value), "an integer >= 0"))
     return problems

@@ -28,6 +28,13 @@ METADATA_KEYS = (c.META_TITLE, c.META_VERSION, c.META_DATA_CUT, c.META_PROVENANC
 SIMULATED_METADATA_KEYS = (c.META_SEED, c.META_SCENARIO)
 
 
+OPTIONAL_METADATA_COUNTS: dict[str, str] = {
+    c.META_ASSESSED: "people assessed for eligibility before randomisation (CONSORT flow "
+    "diagram); when absent the diagram says 'not reported'",
+}
+"""Optional metadata.yml keys that hold a count (an integer >= 0), with their meaning."""
+
+
 PUBLISHED_SOURCES = ("abstract", "registry")
 """Values of published.csv ``source``: where the published statement comes from."""
 
@@ -358,3 +365,15 @@ def contract_table() -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def metadata_table() -> pd.DataFrame:
+    """The keys of metadata.yml for the book's appendix: ``field`` (the key) and ``rule``
+    (required, required for simulated data, or optional with its rule and meaning)."""
+    rows = [(name, "required") for name in METADATA_KEYS]
+    rows += [(name, "required for simulated data") for name in SIMULATED_METADATA_KEYS]
+    rows += [
+        (name, f"optional; an integer >= 0: {meaning}")
+        for name, meaning in OPTIONAL_METADATA_COUNTS.items()
+    ]
+    return pd.DataFrame(rows, columns=["field", "rule"])

@@ -1,6 +1,20 @@
 """Sphinx extension of the book (``_config.yml``: ``sphinx: extra_extensions: [ldil2.sphinxext]``).
 
-It removes duplicate ``<script>`` elements from every page. Sphinx 7.4 registers an inline script
+It makes the text of the result tables searchable (:func:`separate_html_blocks`), gives the
+bibliography valid ARIA roles (:func:`citation_list_items`) and removes duplicate ``<script>``
+elements from every page (:func:`drop_duplicate_scripts`).
+
+Search: a glued table is a raw HTML node. Sphinx's search indexer strips the tags of raw HTML
+without leaving a space, so adjacent cells run together ("Pyrexia</th><td>6" is indexed as the
+word "pyrexia6") and a search for an adverse-event term did not find the Safety page. Putting a
+line break after the closing tag of every cell, row and block (whitespace between those elements
+does not change how the page looks) keeps each cell's text a word of its own.
+
+Bibliography: docutils writes a citation list as ``role="list"`` whose entries have
+``role="doc-biblioentry"``, which axe-core reports as a critical ARIA violation (a list must hold
+list items); :func:`citation_list_items` gives the entries ``role="listitem"``.
+
+Scripts: Sphinx 7.4 registers an inline script
 (``app.add_js_file(None, body=...)``) once as ``None`` and again as ``""`` when it prepares the
 writer, so two copies reach the page. sphinx-thebe's inline script declares
 ``const THEBE_JS_URL``; the second copy throws "Identifier 'THEBE_JS_URL' has already been
@@ -9,7 +23,40 @@ declared" in the reader's browser console on every page.
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+from docutils import nodes
+
+BLOCK_END = re.compile(
+    r"(</(?:td|th|tr|thead|tbody|tfoot|caption|table|p|li|ul|ol|div|section|h[1-6])>)(?=<)",
+    re.IGNORECASE,
+)
+"""A closing tag of a table cell, row or block element directly followed by another tag."""
+
+
+def separate_blocks(html: str) -> str:
+    """`html` with a line break after every closing tag of :data:`BLOCK_END` that another tag
+    follows directly ('<td>a</td><td>b</td>' -> '<td>a</td>\\n<td>b</td>')."""
+    return BLOCK_END.sub("\\1\n", html)
+
+
+def separate_html_blocks(app, doctree, docname) -> None:
+    """``doctree-resolved`` handler: :func:`separate_blocks` on every raw HTML node, before the
+    search indexer and the writer read it.
+
+    Parameters
+    ----------
+    app, docname : unused (the event's signature)
+    doctree : the resolved document
+    """
+    for node in list(doctree.findall(nodes.raw)):
+        if "html" not in node.get("format", "").split():
+            continue
+        text = node.astext()
+        spaced = separate_blocks(text)
+        if spaced != text:
+            node.replace_self(nodes.raw(spaced, spaced, format=node["format"]))
 
 
 def _script_key(script: Any) -> tuple:
@@ -35,7 +82,27 @@ def drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> Non
     context["script_files"] = unique
 
 
+BIBLIOENTRY = 'role="doc-biblioentry"'
+LISTITEM = 'role="listitem"'
+
+
+def citation_list_items(app, pagename, templatename, context, doctree) -> None:
+    """``html-page-context`` handler: the entries of a citation list (``role="list"``) as list
+    items, so that the list's ARIA roles are valid.
+
+    Parameters
+    ----------
+    app, pagename, templatename, doctree : unused (the event's signature)
+    context : the page's template context; its ``body`` (the page's HTML) is rewritten
+    """
+    body = context.get("body")
+    if isinstance(body, str) and BIBLIOENTRY in body:
+        context["body"] = body.replace(BIBLIOENTRY, LISTITEM)
+
+
 def setup(app) -> dict[str, Any]:
     """Register the handler (Sphinx extension entry point)."""
+    app.connect("doctree-resolved", separate_html_blocks)
     app.connect("html-page-context", drop_duplicate_scripts)
+    app.connect("html-page-context", citation_list_items)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

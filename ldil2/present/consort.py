@@ -1,4 +1,5 @@
-"""The CONSORT flow diagram and the dosing-and-visit timeline.
+"""The CONSORT flow diagram (the CONSORT 2025 template's stages) and the dosing-and-visit
+timeline.
 
 The diagram's numbers are ARD rows (the participant flow recorded by
 :mod:`ldil2.book.participants`), read through a :class:`Flow` of their result_ids.
@@ -7,8 +8,9 @@ The diagram's numbers are ARD rows (the participant flow recorded by
 from __future__ import annotations
 
 import itertools
+import textwrap
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -26,6 +28,10 @@ Count = tuple[str, str]
 """(result_id, stat) of one count of the ARD."""
 
 
+NOT_REPORTED = "not reported"
+"""What the diagram says of a count the release does not hold (e.g. assessed for eligibility)."""
+
+
 @dataclass(frozen=True)
 class Flow:
     """Where the participant flow sits in an ARD.
@@ -37,11 +43,17 @@ class Flow:
         -> arm -> count
     reasons : arm -> (result_id of the withdrawals with one recorded reason (stat ``n``, the
         reason is the row's endpoint_label), their withdrawal weeks), most frequent first
+    excluded : population -> arm -> the randomized participants not in the population's
+        analysis (the row's endpoint_label gives the reason)
+    assessed : the participants assessed for eligibility, when the release holds the number
+        (metadata); None: "not reported"
     """
 
     total: Count
     stages: Mapping[str, Mapping[str, Count]]
     reasons: Mapping[str, Sequence[tuple[str, tuple[int, ...]]]]
+    excluded: Mapping[str, Mapping[str, Count]] = field(default_factory=dict)
+    assessed: Count | None = None
 
     def count(self, ard: Ard, stage: str, arm: str | None = None) -> int:
         """The number of participants at `stage` in `arm` (both arms: `arm` None, only for
@@ -63,60 +75,132 @@ def withdrawal_lines(ard: Ard, flow: Flow, arm: str) -> list[str]:
     ]
 
 
+def enrolment_lines(ard: Ard, flow: Flow) -> tuple[list[str], list[str]]:
+    """The enrolment boxes: 'Assessed for eligibility (n = 60)' and 'Excluded (n = 13)', or
+    'n = not reported' for both when the release does not hold the number assessed."""
+    if flow.assessed is None:
+        assessed = excluded = NOT_REPORTED
+    else:
+        number = int(ard.get(*flow.assessed))
+        assessed, excluded = str(number), str(number - flow.count(ard, RANDOMIZED))
+    return (
+        ["Assessed for eligibility", f"(n = {assessed})"],
+        ["Excluded before randomization", f"(n = {excluded}; reasons {NOT_REPORTED})"],
+    )
+
+
+def exclusion_lines(ard: Ard, flow: Flow, arm: str) -> list[str]:
+    """'Per-protocol: 6 (did not complete week 24)' per population of `flow.excluded`."""
+    lines = []
+    for population, counts in flow.excluded.items():
+        rid, stat = counts[arm]
+        reason = ard.row(rid, stat).endpoint_label
+        label = c.POPULATION_LABELS[population].removesuffix(" population").capitalize()
+        count = int(ard.get(rid, stat))
+        lines.append(f"{label}: {count} ({reason})" if count else f"{label}: 0")
+    return lines
+
+
 def _mpl_text(text: str) -> str:
     """Data text made safe for matplotlib: a '$' would otherwise start mathtext."""
     return text.replace("$", r"\$")
 
 
-def plot_consort(ard: Ard, flow: Flow) -> Figure:
-    """CONSORT flow diagram (boxes and arrows, one column per arm).
+def _wrapped(lines: Sequence[str], width: int = 30) -> str:
+    """Lines wrapped at `width` characters (continuations indented), joined by newlines."""
+    out = []
+    for line in lines:  # "n = 23" stays on one line (no-break spaces)
+        line = line.replace("n = ", "n\u00a0=\u00a0")
+        out += textwrap.wrap(line, width, subsequent_indent="  ") or [""]
+    return "\n".join(_mpl_text(line) for line in out)
 
-    Stages: randomized; allocated and treated; withdrawn before week 24 with each reason, count
-    and weeks; completed week 24; analysed in each population. Every number is an ARD row of
-    `flow`.
+
+STAGE_LABELS: tuple[tuple[str, float], ...] = (
+    ("Enrolment", 0.885), ("Allocation", 0.68), ("Follow-up", 0.445), ("Analysis", 0.155),
+)  # fmt: skip
+"""The CONSORT stages and the height of their labels in the left margin (axes fraction)."""
+FONT_SIZE = 11
+"""Box text size in points; the figure is drawn 8 inches wide (about the book's content
+width), so the text stays above 9 pt as shown."""
+WRAP = 22
+"""Characters per line of a box."""
+ARM_COLUMNS: tuple[tuple[float, float], ...] = ((0.2, 0.43), (0.655, 0.885))
+"""(main box, side box) centres of each arm's column (axes fraction), Ld-IL2 first."""
+
+
+def plot_consort(ard: Ard, flow: Flow) -> Figure:
+    """CONSORT 2025 flow diagram: the stages of the template (Enrolment, Allocation,
+    Follow-up, Analysis), one column per arm, losses and exclusions in side boxes with reasons.
+
+    Enrolment: assessed for eligibility and excluded before randomization ("not reported" when
+    the release does not hold the number), randomized. Allocation: allocated, received the
+    allocated intervention (at least one dose). Follow-up: side box of those who discontinued
+    before week 24 with each reason, count and weeks; completed week 24. Analysis: analyzed in
+    each population; side box of those excluded from each analysis with the reason. Every
+    number is an ARD row of `flow`.
     """
-    fig, ax = plt.subplots(figsize=(8.0, 7.5))
+    fig, ax = plt.subplots(figsize=(8.0, 11.0))
     ax.set_axis_off()
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    box = {"boxstyle": "round,pad=0.5", "facecolor": "white", "edgecolor": "0.25"}
+    style = {"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": "0.25"}
 
-    def draw(x: float, y: float, text: str) -> Any:
-        return ax.text(x, y, text, ha="center", va="center", fontsize=11, bbox=box)
+    def draw(x: float, y: float, lines: Sequence[str], **kw: Any) -> Any:
+        return ax.text(x, y, _wrapped(lines, WRAP), ha="center", va="center",
+                       fontsize=FONT_SIZE, bbox={**style, **kw}, linespacing=1.2)  # fmt: skip
 
-    def edges(box: Any) -> tuple[float, float]:
-        # the box's bottom and top in data coordinates (known once the figure is laid out)
-        extent = box.get_bbox_patch().get_window_extent().transformed(ax.transData.inverted())
-        return extent.y0, extent.y1
+    for label, y in STAGE_LABELS:
+        ax.text(0.015, y, label, ha="center", va="center", rotation=90, fontsize=FONT_SIZE + 1,
+                fontweight="bold", bbox={"boxstyle": "round,pad=0.4", "facecolor": "#dbe7f3",
+                                         "edgecolor": "none"})  # fmt: skip
+    assessed_lines, excluded_lines = enrolment_lines(ard, flow)
+    assessed = draw(0.43, 0.955, assessed_lines)
+    excluded = draw(0.75, 0.895, excluded_lines, facecolor="#f7f7f7")
+    randomized = draw(0.43, 0.83, ["Randomized", f"(n = {flow.count(ard, RANDOMIZED)})"])
+    chains, sides = [[assessed, randomized]], [(assessed, excluded)]
+    for (x, outer), arm in zip(ARM_COLUMNS, c.ARMS, strict=True):
+        n = {stage: flow.count(ard, stage, arm) for stage in flow.stages}
+        allocated = draw(x, 0.695, [
+            f"Allocated to {c.ARM_LABELS[arm]} (n = {n[RANDOMIZED]})",
+            f"Received allocated intervention (n = {n[TREATED]})",
+            f"Did not receive it (n = {n[RANDOMIZED] - n[TREATED]})"])  # fmt: skip
+        lost = draw(
+            outer,
+            0.51,
+            [
+                f"Discontinued before week 24 (n = {n[WITHDRAWN]})",
+                *withdrawal_lines(ard, flow, arm),
+            ],
+            facecolor="#f7f7f7",
+        )
+        completed = draw(x, 0.375, ["Completed week 24", f"(n = {n[COMPLETED]})"])
+        dropped = draw(outer, 0.225, ["Excluded from analysis", *exclusion_lines(ard, flow, arm)],
+                       facecolor="#f7f7f7")  # fmt: skip
+        analysed = draw(x, 0.085, ["Analyzed", *(
+            f"{c.POPULATION_LABELS[p].removesuffix(' population').capitalize()}: "
+            f"n = {n[f'analysed_{p}']}" for p in c.POPULATIONS)])  # fmt: skip
+        chains.append([randomized, allocated, completed, analysed])
+        sides += [(allocated, lost), (completed, dropped)]
+    fig.canvas.draw()
+    to_data = ax.transData.inverted()
 
-    def arrow(upper: Any, lower: Any) -> None:
-        # from the bottom edge of the upper box to the top edge of the lower one, at fixed
-        # positions: the figure's output (inline backend, tight bounding box) cannot clip it away
-        (x0, _), (x1, _) = upper.get_position(), lower.get_position()
-        ax.annotate("", xy=(x1, edges(lower)[1]), xytext=(x0, edges(upper)[0]),
+    def extent(box: Any) -> Any:
+        return box.get_bbox_patch().get_window_extent().transformed(to_data)
+
+    def arrow(start: tuple[float, float], end: tuple[float, float]) -> None:
+        # between box edges at fixed positions: the inline backend's tight bounding box cannot
+        # clip such an arrow away
+        ax.annotate("", xy=end, xytext=start,
                     arrowprops={"arrowstyle": "->", "color": "0.25"})  # fmt: skip
 
-    top = draw(0.5, 0.95, f"Randomized\nn = {flow.count(ard, RANDOMIZED)}")
-    stages: list[list[Any]] = []
-    for x, arm in zip((0.25, 0.75), c.ARMS, strict=True):
-        n = {stage: flow.count(ard, stage, arm) for stage in flow.stages}
-        reasons = "".join(f"\n{_mpl_text(line)}" for line in withdrawal_lines(ard, flow, arm))
-        analysed = "".join(
-            f"\n{c.POPULATION_LABELS[p].capitalize()}: n = {n[f'analysed_{p}']}"
-            for p in c.POPULATIONS
-        )
-        boxes = [
-            draw(x, 0.78, f"Allocated to {c.ARM_LABELS[arm]}\nn = {n[RANDOMIZED]}\n"
-                 f"Received at least one dose: n = {n[TREATED]}"),
-            draw(x, 0.56, f"Withdrew before week 24: n = {n[WITHDRAWN]}{reasons}"),
-            draw(x, 0.34, f"Completed week 24\nn = {n[COMPLETED]}"),
-            draw(x, 0.12, f"Analysed{analysed}"),
-        ]  # fmt: skip
-        stages.append([top, *boxes])
-    fig.canvas.draw()
-    for chain in stages:
+    for chain in chains:
         for upper, lower in itertools.pairwise(chain):
-            arrow(upper, lower)
+            x = lower.get_position()[0]
+            arrow((upper.get_position()[0], extent(upper).y0), (x, extent(lower).y1))
+    for main, side in sides:
+        # from the main arrow, sideways to the side box's left edge
+        y = side.get_position()[1]
+        arrow((main.get_position()[0], y), (extent(side).x0, y))
     plt.close(fig)
     return fig
 

@@ -4,7 +4,12 @@
   status);
 - :func:`published_frame`: the Primary chapter's "Published results next to this book" table,
   with this edition's value where the edition's population differs from the record's;
-- :func:`summary_text`, :func:`differs_text`: the ledger's summary line and the rows that differ.
+- :func:`summary_text`, :func:`differs_text`: the ledger's summary line and the rows that differ;
+- :func:`caveat_text`: what the ledger checks, for a simulated or a trial release.
+
+A number is "reproduced" only when it agrees exactly at the precision the record prints it; a P
+value that agrees only within its tolerance is "consistent (within a factor of 2)"
+(:func:`ldil2.stats.ledger.verdict`).
 
 Published numbers are printed as the record prints them (:func:`record_number`: '70.6%', '17',
 '0.014'), not as the book prints a P value ('P = 0.014').
@@ -21,8 +26,22 @@ from ldil2.results.ard import Ard
 from ldil2.results.ledger import Entry, Source
 from ldil2.stats.ledger import COUNT, PERCENT, WITHIN_FACTOR
 
-STATUS = {True: "reproduced", False: "differs"}
-"""The status text of a published number by whether the book reproduces it."""
+CAVEAT = (
+    "The simulated release was generated to match the published record, so with these data the "
+    "ledger checks the analysis code, not the trial; with the trial's own data it would check "
+    "the publication."
+)
+"""The ledger's caveat for a simulated release (top of the Ledger page, the landing page)."""
+TRIAL_CAVEAT = (
+    "The release holds the trial's participant data, so the ledger checks the publication "
+    "against them."
+)
+"""What the ledger checks when the release holds the trial's data."""
+
+
+def caveat_text(is_simulated: bool) -> str:
+    """:data:`CAVEAT` for a simulated release, :data:`TRIAL_CAVEAT` for trial data."""
+    return CAVEAT if is_simulated else TRIAL_CAVEAT
 
 
 def record_number(value: float, statistic: str, missing: str = "NA") -> str:
@@ -53,13 +72,24 @@ def rule_text(comparison: str, statistic: str, tolerance: float | None) -> str:
 
 
 def reproduced(ard: Ard, entry: Entry) -> bool:
-    """Whether the ledger row of `entry` says the number is reproduced."""
+    """Whether the ledger row of `entry` says the number is reproduced exactly."""
     return ard.get(entry.ledger, "reproduced") == 1
 
 
+def consistent_text(tolerance: float | None) -> str:
+    """'consistent (within a factor of 2)': the status of a number that agrees only within its
+    tolerance."""
+    return f"consistent (within a factor of {tolerance:g})"
+
+
 def status_text(ard: Ard, entry: Entry) -> str:
-    """'reproduced' or 'differs', from the ledger row of `entry`."""
-    return STATUS[reproduced(ard, entry)]
+    """'reproduced' (exact agreement), 'consistent (within a factor of 2)' (agreement within the
+    tolerance only) or 'differs', from the ledger row of `entry`."""
+    if reproduced(ard, entry):
+        return "reproduced"
+    if ard.get(entry.ledger, "consistent") == 1:
+        return consistent_text(_tolerance(ard, entry))
+    return "differs"
 
 
 def _tolerance(ard: Ard, entry: Entry) -> float | None:
@@ -113,11 +143,27 @@ def published_frame(
     return pd.DataFrame(rows).fillna("")
 
 
-def summary_text(ard: Ard, rid: str) -> str:
-    """'13 of 13 published numbers reproduced', from the ledger's summary row."""
-    return f"{int(ard.get(rid, 'n'))} of {int(ard.get(rid, 'N'))} published numbers reproduced"
+def summary_text(ard: Ard, rid: str, entries: Sequence[Entry] = ()) -> str:
+    """'10 of 13 published numbers reproduced exactly, 3 consistent (within a factor of 2)',
+    from the ledger's summary row. The factor is read from the ledger rows of the consistent
+    `entries`; when they state several factors (or `entries` is empty) the text says 'within
+    their tolerance'. A count of 0 consistent is left out."""
+    n, total = int(ard.get(rid, "n")), int(ard.get(rid, "N"))
+    consistent = int(ard.get(rid, "consistent"))
+    text = f"{n} of {total} published numbers reproduced exactly"
+    if not consistent:
+        return text
+    factors = {_tolerance(ard, e) for e in entries if ard.get(e.ledger, "consistent") == 1}
+    factors.discard(None)
+    within = (
+        consistent_text(factors.pop())
+        if len(factors) == 1
+        else "consistent (within their tolerance)"
+    )
+    return f"{text}, {consistent} {within}"
 
 
 def differs_text(ard: Ard, entries: Iterable[Entry]) -> str:
-    """The published.csv keys whose number differs, comma-separated, or 'none'."""
-    return ", ".join(e.key for e in entries if not reproduced(ard, e)) or "none"
+    """The published.csv keys whose number differs (neither reproduced nor consistent),
+    comma-separated, or 'none'."""
+    return ", ".join(e.key for e in entries if status_text(ard, e) == "differs") or "none"

@@ -70,7 +70,10 @@ STATS: dict[str, str] = {
     "fmi": "fraction of missing information",
     "count": "a count that is not of participants (events, visits, imputations, days)",
     "tolerance": "the tolerance of a comparison",
-    "reproduced": "1 when a published number is reproduced, 0 when not",
+    "reproduced": "1 when a published number is reproduced exactly (equal at the precision "
+    "the record prints it), 0 when not",
+    "consistent": "1 when a published number agrees with the book's value only within its "
+    "stated tolerance (not exactly), 0 when not; in the ledger summary, the count of them",
     # participants, methods, data contract
     "missing": "count of missing values (participants or visits without a value)",
     # declared conclusions (conclusions.yml)

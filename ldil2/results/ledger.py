@@ -4,8 +4,10 @@ The book's value of a published number is a row another analysis recorded (a per
 ``proportion_wilson``, the P value of ``gee_logit`` or ``mixed_model``, a participant count):
 :func:`record_comparison` READS that row (its `source`), records the published number under the
 analysis ``published`` with the same endpoint, population, week and group, and the comparison
-under the analysis ``ledger`` (``estimate`` = the book's value, ``tolerance``, ``reproduced`` 1 or
-0). :func:`record_summary` records how many published numbers are reproduced.
+under the analysis ``ledger`` (``estimate`` = the book's value, ``tolerance``, ``reproduced`` 1 for
+exact agreement, ``consistent`` 1 for agreement within the tolerance only; see
+:func:`ldil2.stats.ledger.verdict`). :func:`record_summary` records how many published numbers are
+reproduced and how many are consistent.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pandas as pd
 from ldil2 import contract as c
 from ldil2.results.ard import Ard
 from ldil2.results.format import result_id
-from ldil2.stats.ledger import reproduces
+from ldil2.stats.ledger import CONSISTENT, REPRODUCED, verdict
 
 PUBLISHED, LEDGER = "published", "ledger"
 """Analysis ids of a number of the published record and of its comparison with the book."""
@@ -39,7 +41,8 @@ class Entry:
     Attributes
     ----------
     key, source, statement, statistic, comparison : its published.csv fields
-    ledger : result_id of the comparison (``estimate``, ``tolerance``, ``reproduced``)
+    ledger : result_id of the comparison (``estimate``, ``tolerance``, ``reproduced``,
+        ``consistent``)
     published : (result_id, stat) of the published number
     book : (result_id, stat) of the book's value (the row the analysis recorded)
     """
@@ -89,7 +92,7 @@ def record_comparison(ard: Ard, record: pd.Series, book: Source) -> Entry:
     published = float(record[c.PUB_VALUE])
     statistic, comparison = str(record[c.PUB_STATISTIC]), str(record[c.PUB_COMPARISON])
     tolerance = tolerance_of(record)
-    ok = reproduces(published, value, statistic, comparison, tolerance)
+    found = verdict(published, value, statistic, comparison, tolerance)
     where = {"week": row.week, "group": row.group, "population": row.population}
     stated = f"({record[c.PUB_SOURCE]}): {record[c.PUB_STATEMENT]}"
     published_id = ard.record(
@@ -109,7 +112,8 @@ def record_comparison(ard: Ard, record: pd.Series, book: Source) -> Entry:
         {
             "estimate": value,
             "tolerance": math.nan if tolerance is None else tolerance,
-            "reproduced": 1.0 if ok else 0.0,
+            "reproduced": float(found == REPRODUCED),
+            "consistent": float(found == CONSISTENT),
         },
         unit=row.unit,
         method=(
@@ -131,18 +135,22 @@ def record_comparison(ard: Ard, record: pd.Series, book: Source) -> Entry:
 
 
 def record_summary(ard: Ard, entries: Iterable[Entry]) -> str:
-    """Record how many of the published numbers `entries` are reproduced (``n``) of how many
-    (``N``): analysis ``ledger``, endpoint :data:`SUMMARY`, in the per-protocol population of
-    the published analyses."""
+    """Record how many of the published numbers `entries` are reproduced exactly (``n``), how
+    many are consistent within their tolerance only (``consistent``), of how many (``N``):
+    analysis ``ledger``, endpoint :data:`SUMMARY`, in the per-protocol population of the
+    published analyses."""
+    entries = list(entries)
     reproduced = [ard.get(entry.ledger, "reproduced") for entry in entries]
+    consistent = [ard.get(entry.ledger, "consistent") for entry in entries]
     return ard.record(
         SUMMARY,
         "Numbers of the published record reproduced by this book",
         LEDGER,
-        {"n": sum(reproduced), "N": len(reproduced)},
+        {"n": sum(reproduced), "consistent": sum(consistent), "N": len(entries)},
         population=c.PER_PROTOCOL,
         method=(
             "Numbers of the published record (abstract and registry, published.csv, each in "
-            "the population it states) that this book reproduces, of all of them."
+            "the population it states) that this book reproduces exactly (n) and that agree "
+            "with it only within the stated tolerance (consistent), of all of them (N)."
         ),
     )

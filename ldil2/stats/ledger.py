@@ -1,6 +1,6 @@
 """The reproduction ledger's numbers: the rule by which a recomputed number reproduces a published
-one, the across-visit analysis behind a published P value, and the participant counts of the
-record.
+one (or is only consistent with it), the across-visit analysis behind a published P value, and
+the participant counts of the record.
 
 ``data/published.csv`` (``Release.published``) holds one row per number of the published record
 (abstract and registry): its population, endpoint, week, arm, kind of statistic, value and
@@ -22,7 +22,7 @@ from ldil2.stats.longitudinal import LongitudinalResult, gee_binary, mixed_chang
 PERCENT, COUNT, P_VALUE = "percent", "count", "p_value"
 """Values of published.csv ``statistic``: the kinds of published number."""
 EXACT, WITHIN_FACTOR = "exact", "within_factor"
-"""Values of published.csv ``comparison``: the rules of :func:`reproduces`."""
+"""Values of published.csv ``comparison``: the rules of :func:`verdict`."""
 
 COUNT_CONDITIONS: dict[str, str | None] = {
     "randomized": None,
@@ -33,10 +33,34 @@ COUNT_CONDITIONS: dict[str, str | None] = {
 to those whose subjects.csv flag is true (None: no restriction)."""
 
 
-def reproduces(
+REPRODUCED, CONSISTENT, DIFFERS = "reproduced", "consistent", "differs"
+"""The verdicts of :func:`verdict`: exact agreement, agreement within a tolerance only, neither."""
+
+P_DECIMALS = 3
+"""Decimals at which the record prints a P value (0.014): a P value equal at these decimals is
+exact agreement."""
+
+
+def exactly_equal(published: float, recomputed: float, statistic: str) -> bool:
+    """Whether two numbers agree exactly at the precision the record prints them.
+
+    Percentages are compared rounded to one decimal (as published, e.g. 70.6), P values rounded
+    to :data:`P_DECIMALS` decimals (0.014), counts and other numbers as they are. A NaN
+    recomputed value never agrees.
+    """
+    if not math.isfinite(recomputed):
+        return False
+    if statistic == PERCENT:
+        return round(recomputed, 1) == round(published, 1)
+    if statistic == P_VALUE:
+        return round(recomputed, P_DECIMALS) == round(published, P_DECIMALS)
+    return recomputed == published
+
+
+def verdict(
     published: float, recomputed: float, statistic: str, comparison: str, tolerance: float | None
-) -> bool:
-    """Whether a recomputed number reproduces a published one under the row's rule.
+) -> str:
+    """How a recomputed number compares with a published one under the row's rule.
 
     Parameters
     ----------
@@ -47,26 +71,28 @@ def reproduces(
 
     Returns
     -------
-    bool
-        ``exact``: percentages equal when both are rounded to one decimal (as published, e.g.
-        70.6), counts and other numbers equal exactly. ``within_factor``:
-        published / f <= recomputed <= published * f. A NaN recomputed value never reproduces.
+    str
+        :data:`REPRODUCED` when the two agree exactly at the printed precision
+        (:func:`exactly_equal`), whatever the rule; :data:`CONSISTENT` when the rule is
+        ``within_factor`` and published / f <= recomputed <= published * f without exact
+        agreement (a P value of an unstated model cannot be expected to agree exactly);
+        :data:`DIFFERS` otherwise, and always for a NaN recomputed value.
 
     Raises
     ------
     ValueError : an unknown comparison, or ``within_factor`` without a factor > 1
     """
-    if not math.isfinite(recomputed):
-        return False
-    if comparison == EXACT:
-        if statistic == PERCENT:
-            return round(recomputed, 1) == round(published, 1)
-        return recomputed == published
-    if comparison == WITHIN_FACTOR:
-        if tolerance is None or not tolerance > 1:
-            raise ValueError(f"comparison within_factor needs a tolerance > 1, got {tolerance}")
-        return published / tolerance <= recomputed <= published * tolerance
-    raise ValueError(f"comparison {comparison!r} violates one of ({EXACT!r}, {WITHIN_FACTOR!r})")
+    if comparison == WITHIN_FACTOR and (tolerance is None or not tolerance > 1):
+        raise ValueError(f"comparison within_factor needs a tolerance > 1, got {tolerance}")
+    if comparison not in (EXACT, WITHIN_FACTOR):
+        raise ValueError(
+            f"comparison {comparison!r} violates one of ({EXACT!r}, {WITHIN_FACTOR!r})"
+        )
+    if exactly_equal(published, recomputed, statistic):
+        return REPRODUCED
+    if comparison == WITHIN_FACTOR and published / tolerance <= recomputed <= published * tolerance:
+        return CONSISTENT
+    return DIFFERS
 
 
 def published_analysis(
