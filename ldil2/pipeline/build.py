@@ -157,13 +157,19 @@ def _worker_kernel() -> tuple[WarmKernel, bool]:
     return kernel, True
 
 
+def progress(line: str) -> None:
+    """Print one progress line at once (flushed): the workers print theirs to the same output,
+    and a line left in this process's buffer would be cut by theirs."""
+    print(line, flush=True)
+
+
 def _execute_job(
     md_path: Path, params: dict[str, Any], cached: Path, cwd: Path
 ) -> tuple[float, bool]:
     """Worker: execute one chapter into the cache on the worker's warm kernel; return its wall
     time in seconds and whether a kernel was started for it."""
     start = time.perf_counter()
-    print(f"[start   ] {md_path.relative_to(cwd)}", flush=True)
+    progress(f"[start   ] {md_path.relative_to(cwd)}")
     kernel, started = _worker_kernel()
     execute_chapter(md_path, params, cached, cwd=cwd, kernel=kernel)
     return time.perf_counter() - start, started
@@ -310,7 +316,7 @@ def build_book(
     params: dict[str, Any],
     out: Path,
     jobs: int,
-    log: Callable[[str], None] = print,
+    log: Callable[[str], None] = progress,
 ) -> BuildReport:
     """Build the book at ``root`` with ``params`` into ``out`` (see the module docstring).
 
