@@ -115,7 +115,7 @@ ANALYSES: dict[str, Analysis] = {
         "Two-sided Fisher's exact test of the 2x2 table.", "Fisher, J R Stat Soc 1922;85:87-94."
     ),
     "gee_logit": Analysis(
-        "Logistic generalised estimating equations across visits (arm and visit as factors, "
+        "Logistic generalized estimating equations across visits (arm and visit as factors, "
         "exchangeable working correlation by the statsmodels moment estimator, Mancl-DeRouen "
         "bias-reduced sandwich standard errors, Wald z tests).",
         "Liang & Zeger, Biometrika 1986;73:13-22; Mancl & DeRouen, Biometrics 2001;57:126-134.",

@@ -228,7 +228,7 @@ def gee_binary(
     main_weeks = varying_weeks(data, outcome, weeks, within_arms=False)
     visit_weeks = varying_weeks(data, outcome, weeks, within_arms=True)
     used = data[data[c.WEEK].isin(main_weeks)]
-    description = _gee_description(outcome, weeks, main_weeks, visit_weeks)
+    description = _gee_description(weeks, main_weeks, visit_weeks)
     arms_vary = used.groupby(c.ARM)[outcome].nunique().reindex(list(c.ARMS), fill_value=0)
     sensitivity = None
     if (arms_vary < 2).any():  # an arm with no responders (or only responders): OR infinite
@@ -295,13 +295,13 @@ def varying_weeks(
 
 
 def _gee_description(
-    outcome: str, weeks: tuple[int, ...], main_weeks: tuple[int, ...], visit_weeks: tuple[int, ...]
+    weeks: tuple[int, ...], main_weeks: tuple[int, ...], visit_weeks: tuple[int, ...]
 ) -> str:
     def listed(values: tuple[int, ...]) -> str:
         return ", ".join(map(str, values))
 
     text = (
-        f"Logistic GEE (generalised estimating equations) for {outcome} over weeks "
+        "Logistic GEE (generalized estimating equations) of the response over weeks "
         f"{listed(weeks)}: arm and visit as factors; {GEE_CORRELATION}; {GEE_SANDWICH}; the "
         "model-based risk difference at a visit has a delta-method CI; the across-visit effect "
         "is the arm odds "
@@ -519,9 +519,9 @@ def mixed_change(
     across = _t_contrast(average, params, parts)
     est, se, _ = wald(average, params, fit.cov_params().to_numpy()[: len(names), : len(names)])
     description = (
-        f"Linear mixed model for {outcome} (change from baseline) over weeks "
+        "Linear mixed model of the change from baseline over weeks "
         f"{', '.join(map(str, weeks))}: fixed effects arm, visit, arm-by-visit and the baseline "
-        f"value ({baseline}); random intercept per participant; REML; {MIXED_DF}. The "
+        f"value; random intercept per participant; REML; {MIXED_DF}. The "
         "across-visit effect is the arm difference averaged over the visits. Visits with a "
         "missing value are left out (valid if missing at random)."
     )

@@ -80,8 +80,8 @@ def ancova(
     fit = sm.OLS(data[outcome].astype(float), x).fit()
     low, high = fit.conf_int().loc["treat"]
     description = (
-        f"ANCOVA at week {week}: linear regression of {outcome} on arm and the baseline value "
-        f"({baseline}); t-based 95% CI and p-value; participants without a value at week "
+        f"ANCOVA at week {week}: linear regression of the change from baseline on arm and the "
+        "baseline value; t-based 95% CI and P value; participants without a value at week "
         f"{week} are left out."
     )
     return AncovaResult(
