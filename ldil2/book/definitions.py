@@ -94,7 +94,7 @@ def criteria_frame(acr_joints: str) -> pd.DataFrame:
 
 def outcome_definitions(ch: Any) -> Result:
     """Tables ``definitions_table`` (the indices), ``states_table`` (activity states),
-    ``criteria_table`` (response criteria) and ``eular_table`` (the EULAR grid). Definitions of
+    ``criteria_table`` (response criteria) and ``eular_grid_table`` (the EULAR grid). Definitions of
     the analysis, not results: no ARD rows."""
     acr_joints = ch.params.get("acr_joints", "68/66")
     units = footnote(
@@ -113,7 +113,7 @@ def outcome_definitions(ch: Any) -> Result:
                 criteria_frame(acr_joints), "Response criteria",
                 footnote(ch, f"ACR responses in this edition use the {acr_joints} joint counts."),
             ),
-            "eular_table": HtmlTable.from_frame(
+            "eular_grid_table": HtmlTable.from_frame(
                 eular_frame(), "EULAR response from DAS28 at the visit and its improvement "
                 "from baseline", footnote(ch, "Improvement = DAS28 at baseline minus DAS28 at "
                                               "the visit."),
