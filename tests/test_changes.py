@@ -19,7 +19,7 @@ from ldil2.book import changes as page
 from ldil2.data.release import load
 from ldil2.pipeline import results, snapshots, toc
 from ldil2.present import changes as shown
-from ldil2.present.format import format_p, format_signed, format_threshold
+from ldil2.present.format import format_signed, format_threshold, p_cell
 from ldil2.results import conclusions as cc
 from ldil2.results.ard import Ard
 from ldil2.results.changes import NOT_RESULTS, ChangedResult, changed_results
@@ -102,8 +102,9 @@ def test_result_text_formats_each_kind_of_result():
         shown.result_text(
             {"estimate": 4.0808, "lcl": 1.3504, "ucl": 12.3317, "p": 0.0127}, "odds ratio"
         )
-        == "4.08 (1.35 to 12.33); P = 0.013"
+        == "4.08 (1.35 to 12.33)"
     )
+    assert shown.result_p({"estimate": 4.0808, "p": 0.0127}) == "0.013"
     assert (
         shown.result_text({"n": 13, "N": 17, "percent": 76.47, "lcl": 52.7, "ucl": 90.4}, "%")
         == "13/17 (76.5%)"
@@ -112,7 +113,9 @@ def test_result_text_formats_each_kind_of_result():
         shown.result_text({"mean": -5.71, "lcl": -8.1, "ucl": -3.3, "n": 17}, "index points")
         == "-5.7 (-8.1 to -3.3); n = 17"
     )
-    assert shown.result_text({"p": 0.31517}, "") == "P = 0.315"
+    assert shown.result_text({"p": 0.31517}, "") == ""
+    assert shown.result_p({"p": 0.31517}) == "0.315"
+    assert shown.result_p({"n": 13, "N": 17}) == ""
     assert (
         shown.result_text({"estimate": 0.0127, "reproduced": 1.0, "tolerance": 2.0}, "odds ratio")
         == "reproduced (computed 0.013)"
@@ -122,6 +125,7 @@ def test_result_text_formats_each_kind_of_result():
         == "not estimable"
     )
     assert shown.result_text(None, "%") == "-"
+    assert shown.result_p(None) == "-"
 
 
 def test_change_text_gives_the_size_of_the_first_changed_principal_statistic():
@@ -298,7 +302,9 @@ def test_page_first_table_is_the_declared_conclusions_with_both_editions(shipped
         "Declared conclusion",
         "Decision rule",
         f"Edition {before}: {shown.STATUS_HEADER}",
+        f"Edition {before}: P",
         f"Edition {version}: {shown.STATUS_HEADER}",
+        f"Edition {version}: P",
         "Conclusion changed",
     ]
     # status and changed, recomputed here from the snapshot rows
@@ -324,7 +330,7 @@ def test_page_first_table_is_the_declared_conclusions_with_both_editions(shipped
             assert shown_text.startswith(
                 (f"{status[edition]}: {estimate:.1f} (", f"{status[edition]}: {estimate:.2f} (")
             )
-            assert ("p" in stats) == (format_p(stats.get("p", math.nan)) in shown_text)
+            assert cells[f"Edition {edition}: P"] == (p_cell(stats["p"]) if "p" in stats else "")
         assert cells["Conclusion changed"] == ("yes" if status[before] != status[version] else "no")
     n_changed = (table["Conclusion changed"] == "yes").sum()
     line = result.values["conclusions_line"]
@@ -385,8 +391,10 @@ def test_page_in_a_build_compares_the_results_file_with_the_other_snapshot(tmp_p
     assert _indent_rows(result.tables["changes_table"]) == [
         (
             "Across visits, Ld-IL2 + MTX vs Placebo + MTX: odds ratio (GEE)",
-            "2.50 (1.10 to 5.00); P = 0.030",
-            "2.50 (1.10 to 5.00); P = 0.080",
+            "2.50 (1.10 to 5.00)",
+            "0.030",
+            "2.50 (1.10 to 5.00)",
+            "0.080",
             "P +0.050",
         )
     ]
@@ -411,11 +419,13 @@ def test_page_of_a_first_edition_says_there_is_no_earlier_edition(tmp_path):
         "Declared conclusion",
         "Decision rule",
         f"Edition 2026.11.1: {shown.STATUS_HEADER}",
+        "Edition 2026.11.1: P",
     ]
     assert table.iloc[0].tolist() == [
         "ACR20 benefit",
         "P < 0.05 and the odds ratio above 1",
-        "met: 2.50 (1.10 to 5.00); P = 0.030",
+        "met: 2.50 (1.10 to 5.00)",
+        "0.030",
     ]
     assert result.tables["conclusions_table"].rows[0] == ("Primary endpoints",)
     assert _indent_rows(result.tables["changes_all_table"]) == []

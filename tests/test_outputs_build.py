@@ -92,7 +92,7 @@ def test_individual_page_shows_its_figures_tables_and_the_subgroup_warning(built
         assert f'id="{anchor}"' in text
     assert text.count('class="ldil2-table"') == 3
     assert html.escape(EXPLORATORY) in text or EXPLORATORY in html.unescape(text)
-    assert "Log-rank test: P" in text and "Interaction P" in text
+    assert "Log-rank P" in text and "Interaction P" in text
 
 
 def test_individual_rows_are_in_the_results_dataset(built_book):

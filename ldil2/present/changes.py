@@ -16,10 +16,10 @@ from ldil2 import contract as c
 from ldil2.present.format import (
     NOT_ESTIMABLE,
     format_count,
-    format_p,
     format_signed,
     format_threshold,
     interval_text,
+    p_cell,
 )
 from ldil2.present.labels import CHANGE_UNITS
 from ldil2.present.tables import HtmlTable
@@ -133,9 +133,10 @@ def _number(value: float) -> str:
 
 
 def result_text(stats: Mapping[str, float] | None, unit: str) -> str:
-    """The statistics of one result as a reader reads them: ``4.08 (1.35 to 12.33); P = 0.013``
-    (estimate, 95% CI, P), ``13/17 (76.5%)`` (n of N), ``-5.7 (-8.1 to -3.3); n = 17`` (mean),
-    ``P = 0.315``, ``reproduced (computed 0.013)``; '-' when the edition lacks the result."""
+    """The statistics of one result but its P as a reader reads them: ``4.08 (1.35 to 12.33)``
+    (estimate, 95% CI), ``13/17 (76.5%)`` (n of N), ``-5.7 (-8.1 to -3.3); n = 17`` (mean),
+    ``reproduced (computed 0.013)``, '' for a P alone; '-' when the edition lacks the result.
+    The P goes in a column of its own (:func:`result_p`)."""
     if stats is None:
         return "-"
     s = dict(stats)
@@ -158,10 +159,17 @@ def result_text(stats: Mapping[str, float] | None, unit: str) -> str:
         parts.append(format_count(int(s.pop("n")), int(s.pop("N"))))
         s.pop("percent", None)
         s.pop("lcl", None), s.pop("ucl", None)
-    if "p" in s:
-        parts.append(format_p(s.pop("p")))
+    s.pop("p", None)
     parts += [f"{stat} = {_number(value)}" for stat, value in sorted(s.items())]
     return "; ".join(parts)
+
+
+def result_p(stats: Mapping[str, float] | None) -> str:
+    """The P of one result as a table cell (:func:`ldil2.present.format.p_cell`): '' when the
+    result has none, '-' when the edition lacks the result."""
+    if stats is None:
+        return "-"
+    return p_cell(stats["p"]) if "p" in stats else ""
 
 
 PRINCIPAL = ("reproduced", "estimate", "percent", "mean", "median", "p", "n", "count", "N")
@@ -224,16 +232,19 @@ def rule_text(conclusion: Conclusion, unit: str, ard: Ard, rid: str) -> str:
 
 
 def evaluation_text(evaluation: Evaluation) -> str:
-    """Estimate (95% CI) and P of one edition's deciding result; '-' when not computed."""
+    """Estimate (95% CI) of one edition's deciding result; '-' when not computed."""
     if evaluation.status == cc.NOT_COMPUTED:
         return "-"
-    stats = {
-        "estimate": evaluation.estimate,
-        "lcl": evaluation.lcl,
-        "ucl": evaluation.ucl,
-        **({} if math.isnan(evaluation.p) else {"p": evaluation.p}),
-    }
+    stats = {"estimate": evaluation.estimate, "lcl": evaluation.lcl, "ucl": evaluation.ucl}
     return result_text(stats, evaluation.unit)
+
+
+def evaluation_p(evaluation: Evaluation) -> str:
+    """The P of one edition's deciding result as a table cell; '' when its rule has none, '-'
+    when not computed."""
+    if evaluation.status == cc.NOT_COMPUTED:
+        return "-"
+    return "" if math.isnan(evaluation.p) else p_cell(evaluation.p)
 
 
 def status_text(ard: Ard, rid: str, evaluation: Evaluation) -> str:
@@ -256,12 +267,12 @@ def changed_text(ard: Ard, rid: str) -> str:
     return NOT_COMPARABLE if math.isnan(changed) else ("yes" if changed == 1 else "no")
 
 
-STATUS_HEADER = "status: estimate (95% CI); P"
-"""What an edition's cell of the conclusions table holds."""
+STATUS_HEADER = "status: estimate (95% CI)"
+"""What an edition's first cell of the conclusions table holds (its P is in the next one)."""
 
 
 def edition_cell(ard: Ard, rid: str, evaluation: Evaluation) -> str:
-    """One edition's cell of a conclusion: ``met: 4.08 (1.35 to 12.33); P = 0.013``."""
+    """One edition's first cell of a conclusion: ``met: 4.08 (1.35 to 12.33)``."""
     text = evaluation_text(evaluation)
     status = status_text(ard, rid, evaluation)
     return status if text == "-" else f"{status}: {text}"
@@ -282,8 +293,8 @@ def conclusions_table(
     version, before = versions
     header = ["Declared conclusion", "Decision rule"]
     if previous is not None:
-        header.append(f"Edition {before}: {STATUS_HEADER}")
-    header.append(f"Edition {version}: {STATUS_HEADER}")
+        header += [f"Edition {before}: {STATUS_HEADER}", f"Edition {before}: P"]
+    header += [f"Edition {version}: {STATUS_HEADER}", f"Edition {version}: P"]
     if previous is not None:
         header.append("Conclusion changed")
     rows: list[tuple[str, ...]] = []
@@ -299,8 +310,8 @@ def conclusions_table(
         cells = [conclusion.statement, rule_text(conclusion, unit, ard, rid)]
         if previous is not None:
             old = previous[conclusion.key]
-            cells.append(edition_cell(ard, ids[conclusion.key]["previous"], old))
-        cells.append(edition_cell(ard, rid, now))
+            cells += [edition_cell(ard, ids[conclusion.key]["previous"], old), evaluation_p(old)]
+        cells += [edition_cell(ard, rid, now), evaluation_p(now)]
         if previous is not None:
             cells.append(changed_text(ard, rid))
         rows.append(tuple(cells))
@@ -363,7 +374,7 @@ def conclusions_line(
 # The changed results, grouped by page and endpoint
 # ---------------------------------------------------------------------------------------------
 
-CHANGE_HEADER = ("Result", "Previous edition", "This edition", "Change")
+CHANGE_HEADER = ("Result", "Previous edition", "P", "This edition", "P", "Change")
 
 
 def is_comparison(change: ChangedResult) -> bool:
@@ -417,13 +428,15 @@ def changes_table(
             kinds.append("section")
         if row.endpoint_label != endpoint:
             endpoint = row.endpoint_label
-            rows.append((endpoint, "", "", ""))
+            rows.append((endpoint, *[""] * (len(CHANGE_HEADER) - 1)))
             kinds.append("group")
         rows.append(
             (
                 result_label(row, population),
                 result_text(change.previous, row.unit),
+                result_p(change.previous),
                 result_text(change.current, row.unit),
+                result_p(change.current),
                 change_text(change),
             )
         )

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 
 from ldil2 import contract as c
 from ldil2.derive.subgroups import SUBGROUPS
-from ldil2.present.format import NOT_ESTIMABLE, format_n_percent, format_p, interval_text
+from ldil2.present.format import NOT_ESTIMABLE, format_n_percent, interval_text, p_cell
 from ldil2.present.tables import HtmlTable
 from ldil2.present.theme import ARM_MARKERS, ARM_ORDER, ARM_PALETTE, finish
 from ldil2.results.ard import Ard
@@ -82,9 +82,15 @@ def time_to_response_table(
         else:
             median = NOT_REACHED
         rows.append((c.ARM_LABELS[arm], format_n_percent(int(r["n"]), int(r["N"])), median))
-    p = format_p(ard.get(ids["logrank"], "p"))
-    header = ("Arm", "Participants with a response, n (%)", "Median weeks to response (95% CI)")
-    return HtmlTable(title, header, (*rows, (f"Log-rank test: {p}", "", "")), tuple(footnote))
+    p = p_cell(ard.get(ids["logrank"], "p"))
+    header = (
+        "Arm",
+        "Participants with a response, n (%)",
+        "Median weeks to response (95% CI)",
+        "Log-rank P",
+    )
+    rows = [(*row, p if i == 0 else "") for i, row in enumerate(rows)]
+    return HtmlTable(title, header, tuple(rows), tuple(footnote))
 
 
 def means_frame(ard: Ard, ids: dict[tuple[str, int], str]) -> pd.DataFrame:
@@ -213,7 +219,7 @@ def subgroup_table(
     for subgroup, sg_ids in ids.items():
         sg = SUBGROUPS[subgroup]
         p = ard.get(sg_ids["interaction"], "p")
-        rows.append((sg.label, "", "", "", format_p(p) if math.isfinite(p) else NOT_ESTIMABLE))
+        rows.append((sg.label, "", "", "", p_cell(p) if math.isfinite(p) else NOT_ESTIMABLE))
         kinds.append("group")
         for level, level_ids in sg_ids["levels"].items():
             cells = []

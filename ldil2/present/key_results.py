@@ -170,7 +170,7 @@ def key_results_box(
     arms = " vs ".join(c.ARM_LABELS[arm] for arm in c.ARMS)
     return KeyResultsBox(
         '<section class="ldil2-key-results" aria-label="Key results">'
-        f'<p class="ldil2-key-sentence"><strong>{e(sentence)}</strong></p>'
+        f'<p class="ldil2-key-sentence">{e(sentence)}</p>'
         '<table class="table ldil2-key-table">'
         f"<caption>Primary endpoints, {e(arms)}: effect with 95% confidence interval; "
         "'favors' means the interval excludes no difference; 'not estimable' means an arm "
