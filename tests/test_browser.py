@@ -83,7 +83,8 @@ TABLES = """() => {
   const width = document.documentElement.clientWidth;
   const inView = (element, box) =>
     !element || (element.getBoundingClientRect().right <= width + 1 && !box.contains(element));
-  const p = /(^|[^A-Za-z0-9])P\\s*[=<]/;
+  // a P value ("P = 0.014", "P < 0.001"), not a decision rule ("P < 0.05 and ...")
+  const p = /(^|[^A-Za-z0-9])P\\s*(=|<\\s*0\\.001)/;
   return [...document.querySelectorAll(".bd-article table")].map((table) => {
     const figure = table.closest("figure.ldil2-table-figure");
     const caption = figure ? figure.querySelector("figcaption") : table.querySelector("caption");

@@ -289,27 +289,26 @@ def test_prose_edit_module_edit_and_revert(module_book: Path, tmp_path: Path):
     assert tree_digest(out / "html") == html
 
 
+def _append_after(chapter: Path, line: str, code: str) -> None:
+    """Add `code` to `chapter` right after its `line` (a line of one of its code cells)."""
+    text = chapter.read_text(encoding="utf-8")
+    chapter.write_text(text.replace(line, line + code), encoding="utf-8")
+
+
 @pytest.mark.build
 def test_isolation_between_chapters_in_one_build(module_book: Path, tmp_path: Path):
     """alpha leaves a variable and a matplotlib setting; beta, run after it in the same kernel
     (--jobs 1), glues what it sees."""
-    alpha = module_book / "chapters" / "alpha.md"
-    alpha.write_text(
-        alpha.read_text(encoding="utf-8").replace(
-            "import ldil2.contract\n",
-            "import ldil2.contract\nimport matplotlib\nleak = 1\n"
-            "matplotlib.rcParams['font.size'] = 23.0\n",
-        ),
-        encoding="utf-8",
+    _append_after(
+        module_book / "chapters" / "alpha.md",
+        "import ldil2.contract\n",
+        "import matplotlib\nleak = 1\nmatplotlib.rcParams['font.size'] = 23.0\n",
     )
-    beta = module_book / "chapters" / "beta.md"
-    beta.write_text(
-        beta.read_text(encoding="utf-8").replace(
-            "import ldil2.present.format\n",
-            "import ldil2.present.format\nimport matplotlib\n"
-            "glue('beta_seen', f\"{'leak' in globals()} {matplotlib.rcParams['font.size']}\")\n",
-        ),
-        encoding="utf-8",
+    _append_after(
+        module_book / "chapters" / "beta.md",
+        "import ldil2.present.format\n",
+        "import matplotlib\n"
+        "glue('beta_seen', f\"{'leak' in globals()} {matplotlib.rcParams['font.size']}\")\n",
     )
     out = tmp_path / "out"
     report = build(module_book, out)
