@@ -1,10 +1,12 @@
-"""Tests of the search and bibliography parts of ldil2.pipeline.sphinxext on small HTML and
-doctrees (the built site's search is checked in tests/test_browser_reader.py)."""
+"""Tests of the search, bibliography and citation parts of ldil2.pipeline.sphinxext on small
+HTML and doctrees (the built site's search is checked in tests/test_browser_reader.py)."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 
+import pybtex.plugin
 from docutils import nodes
 
 from ldil2.pipeline import sphinxext
@@ -46,3 +48,16 @@ def test_citation_list_items_gives_entries_the_listitem_role():
     empty: dict = {}
     sphinxext.citation_list_items(None, "p", "page.html", empty, None)
     assert empty == {}
+
+
+def test_the_plaintext_backend_is_found_without_reading_the_entry_points(monkeypatch):
+    from_entry_point = next(
+        iter(importlib.metadata.entry_points(group="pybtex.backends", name="plaintext"))
+    ).load()
+    sphinxext.register_plaintext_backend()
+
+    def no_scan(**selection):
+        raise AssertionError(f"entry points read for {selection}")
+
+    monkeypatch.setattr(pybtex.plugin, "entry_points", no_scan)
+    assert pybtex.plugin.find_plugin("pybtex.backends", "plaintext") is from_entry_point

@@ -161,9 +161,12 @@ def ard_files(rows_by_document: dict[str, list[Row]]) -> dict[str, bytes]:
 
 def write_results(path: Path, values: dict[str, Scalar], rows: list[Row]) -> None:
     """Write the results file of the first phase: ``{"values": {"<stem>:<glue name>": value},
-    "ard": <ARD JSON document>}``, deterministic JSON (sorted keys), atomically."""
-    document = {"values": values, "ard": json.loads(ard_format.to_json(rows))}
-    text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    "ard": <ARD JSON document>}``, deterministic JSON (sorted keys), atomically. The file is
+    read by the build and the second-phase chapters, not by people: it is written compact, which
+    the C encoder of :mod:`json` does (an indented dump takes its pure-Python encoder, ten times
+    slower)."""
+    document = {"values": values, "ard": ard_format.json_document(rows)}
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     replace_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
@@ -177,5 +180,5 @@ def read_results(path: Path) -> tuple[dict[str, Scalar], list[Row]]:
     document = json.loads(Path(path).read_text(encoding="utf-8"))
     if not isinstance(document, dict) or not isinstance(document.get("values"), dict):
         raise ValueError(f"{path}: not a results file (no 'values' object)")
-    rows = ard_format.from_json(json.dumps(document.get("ard", {"rows": []})), str(path))
+    rows = ard_format.from_document(document.get("ard", {"rows": []}), str(path))
     return document["values"], rows

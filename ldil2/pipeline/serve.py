@@ -2,11 +2,12 @@
 
 Builds the book, serves the site on localhost, watches the chapters, the ``ldil2`` package, the
 data release and the book's configuration (watchfiles), rebuilds on every save and reloads the
-browser page. Each rebuild is an ordinary incremental build (``python -m ldil2 build`` in a new
-process, so an edit of ``ldil2`` itself takes effect): a prose edit executes nothing, a module
-edit re-executes the chapters that reach it. A failed build prints its error in the terminal
-and shows it on the page over the last good site, which keeps being served (the build never
-touches ``<out>/html`` when it fails).
+browser page. Each rebuild is an ordinary incremental build, run in a new process forked from a
+warm one that has the heavy imports done (:mod:`ldil2.pipeline.warm_builder`; the package
+itself is imported anew by every build, so an edit of ``ldil2`` takes effect): a prose edit
+executes nothing, a module edit re-executes the chapters that reach it. A failed build prints
+its error in the terminal and shows it on the page over the last good site, which keeps being
+served (the build never touches ``<out>/html`` when it fails).
 
 Every HTML page is served with a small script (:data:`LIVE_SCRIPT`) that polls
 ``/_ldil2/status`` (the state of the last build, its error and the version of the site) and
@@ -18,10 +19,9 @@ from __future__ import annotations
 import contextlib
 import html
 import json
-import os
 import queue
-import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -36,9 +36,9 @@ import yaml
 from ldil2.pipeline.cache import PACKAGE_DIR
 from ldil2.pipeline.common import BuildError
 from ldil2.pipeline.config import read_parameters
-from ldil2.pipeline.execute import THREAD_ENV
 from ldil2.pipeline.stage import SITE_KEY_FILE
 from ldil2.pipeline.toc import parse_overrides
+from ldil2.pipeline.warm_builder import WarmBuilder, warm_imports
 
 # Folders of the book root watched with everything under them (besides the package and the
 # data release), and the files of the root itself that a build reads.
@@ -46,6 +46,12 @@ WATCHED_FOLDERS = ("chapters", "_static", "releases")
 WATCHED_ROOT_SUFFIXES = (".md", ".yml", ".yaml", ".bib", ".txt", ".cff")
 NOT_WATCHED_PARTS = ("__pycache__", ".ipynb_checkpoints", "_build", "_notebooks")
 
+
+REQUIREMENTS_FILE = "requirements.txt"
+REQUIREMENTS_NOTE = (
+    f"{REQUIREMENTS_FILE} changed: the warm builder keeps the packages it imported at start; "
+    "restart serve once they are installed"
+)
 
 STATUS_PATH = "/_ldil2/status"
 SCRIPT_PATH = "/_ldil2/live.js"
@@ -182,39 +188,41 @@ def relevant(path: Path, root: Path, out: Path) -> bool:
 
 
 class LivePreview:
-    """The serve loop: builds in a child process, watches, rebuilds, keeps :class:`Status`."""
+    """The serve loop: builds (each in a process forked from the warm builder,
+    :class:`~ldil2.pipeline.warm_builder.WarmBuilder`), watches, rebuilds, keeps
+    :class:`Status`. ``build_args`` are the arguments of
+    :func:`ldil2.pipeline.build.build_command`: parameters file, overrides, output folder and
+    jobs."""
 
-    def __init__(self, root: Path, build_args: list[str], out: Path, data_dir: Path) -> None:
+    def __init__(self, root: Path, build_args: tuple[Any, ...], out: Path, data_dir: Path) -> None:
         self.root, self.build_args, self.out, self.data_dir = root, build_args, out, data_dir
         self.status = Status(site=site_version(out / "html"))
         self.lock = threading.Lock()
         self.changes: queue.Queue[set[Path]] = queue.Queue()
         self.stop = threading.Event()
+        self.builder = WarmBuilder(root, warm_imports(root))
 
     def current(self) -> Status:
         with self.lock:
             return Status(**asdict(self.status))
 
     def build(self) -> bool:
-        """One build (``python -m ldil2 build``); its output goes to the terminal as it comes;
+        """One build; its progress goes to the terminal as it comes, its errors once it ends;
         the status says building, then ok (with the new site's key) or failed (the error)."""
         with self.lock:
             self.status.state = "building"
-        command = [sys.executable, "-m", "ldil2", "build", *self.build_args]
-        env = dict(os.environ, **THREAD_ENV)
-        process = subprocess.Popen(
-            command, cwd=self.root, env=env, stderr=subprocess.PIPE, text=True
-        )
-        assert process.stderr is not None
-        errors = []
-        for line in process.stderr:
-            sys.stderr.write(line)
-            errors.append(line)
-        ok = process.wait() == 0
+        with tempfile.TemporaryDirectory(prefix="ldil2-serve-") as tmp:
+            errors = Path(tmp) / "stderr"
+            code = self.builder.build(self.build_args, errors)
+            text = errors.read_text(encoding="utf-8") if errors.is_file() else ""
+        sys.stderr.write(text)
+        ok = code == 0
+        if not ok and not text.strip():
+            text = f"the build process ended with status {code}; the terminal says why"
         with self.lock:
             self.status.builds += 1
             self.status.state = "ok" if ok else "failed"
-            self.status.error = "" if ok else "".join(errors).strip()
+            self.status.error = "" if ok else text.strip()
             self.status.site = site_version(self.out / "html")
         return ok
 
@@ -239,6 +247,8 @@ class LivePreview:
                 changed |= self.changes.get()
             names = ", ".join(sorted(str(p.relative_to(self.root)) for p in changed)[:5])
             print(f"[serve   ] changed: {names}; rebuilding", flush=True)
+            if self.root / REQUIREMENTS_FILE in changed:
+                print(f"[serve   ] {REQUIREMENTS_NOTE}", flush=True)
             ok = self.build()
             print(f"[serve   ] {'site updated' if ok else 'build failed: last good site kept'}")
 
@@ -271,8 +281,7 @@ def serve_command(
     except (OSError, ValueError, yaml.YAMLError, BuildError) as error:
         print(f"serve: parameters: {error}", file=sys.stderr)
         return 1
-    args = ["--params", str(params_file), "--out", str(out), "--jobs", str(jobs)]
-    args += [item for override in overrides for item in ("-p", override)]
+    args = (params_file, list(overrides), out, jobs)
     data_dir = Path(str(params.get("data_dir", "data")))
     data_dir = data_dir if data_dir.is_absolute() else root / data_dir
     preview = LivePreview(root, args, out, data_dir)

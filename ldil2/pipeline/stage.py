@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
+import io
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import nbformat
 import yaml
+from jupyter_book.sphinx import build_sphinx
+from sphinx.util.console import nocolor
 
 from ldil2.pipeline.common import BuildError, write_if_changed
 from ldil2.pipeline.config import CONFIG_FILE, TOC_FILE
@@ -213,21 +215,37 @@ def stage_book(
 
 
 def jupyter_book(stage: Path, work: Path) -> None:
-    """``jupyter-book build`` strict (-W -n: every warning is an error, no --keep-going)."""
-    command = [
-        str(Path(sys.executable).with_name("jupyter-book")),
-        "build",
-        str(stage),
-        "--path-output",
-        str(work),
-        "--builder",
-        "html",
-        "-W",
-        "-n",
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        output = (result.stdout + result.stderr).strip().splitlines()
+    """Jupyter Book's Sphinx build of ``stage`` into ``<work>/_build/html``, strict, in this
+    process: what ``jupyter-book build STAGE --path-output WORK --builder html -W -n`` runs
+    (:func:`jupyter_book.sphinx.build_sphinx` with the book's ``_config.yml`` and ``_toc.yml``;
+    every warning is an error, nitpicky references, no keep-going), without starting another
+    Python that imports Sphinx and its extensions again. Sphinx's messages are collected and
+    the warnings and errors among them raised.
+
+    Raises
+    ------
+    BuildError : a Sphinx warning or error (its lines, else the last 40 lines of the log)
+    """
+    log = io.StringIO()
+    nocolor()  # the log is read by people in a terminal, a page or a report: no escape codes
+    overrides = {
+        "external_toc_path": (stage / TOC_FILE).absolute().as_posix(),
+        "latex_individualpages": False,
+        "nitpicky": True,
+    }
+    with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        result = build_sphinx(
+            stage,
+            work / "_build" / "html",
+            use_external_toc=True,
+            noconfig=True,
+            path_config=str(stage / CONFIG_FILE),
+            confoverrides=overrides,
+            builder="html",
+            warningiserror=True,
+        )
+    if isinstance(result, BaseException) or result:
+        output = log.getvalue().strip().splitlines()
         causes = [line for line in output if re.search(r"WARNING|ERROR|SphinxWarning", line)]
         raise BuildError("jupyter-book build failed:\n" + "\n".join(causes or output[-40:]))
 
@@ -250,11 +268,27 @@ def recover(out: Path) -> None:
 
 
 def swap_site(built: Path, out: Path, site_key: str) -> None:
-    """Copy the built site beside ``<out>/html`` and swap it in with two renames."""
+    """Copy the built site beside ``<out>/html`` and swap it in with two renames.
+
+    A file the current site holds unchanged (the same size and modification time: a copy keeps
+    the time of its source) is hard-linked from it instead of copied. No file of a site is
+    written again once the site is in place, so two sites can share it; Sphinx rewrites its
+    own output folder in place, which is why the site is never that folder, nor linked to it.
+    """
     new = Path(tempfile.mkdtemp(prefix=".html-new", dir=out))
-    shutil.copytree(built, new, dirs_exist_ok=True)
-    (new / SITE_KEY_FILE).write_text(site_key + "\n", encoding="utf-8")
     html_dir, old = out / "html", out / ".html-old"
+
+    def link_or_copy(source: str, target: str) -> str:
+        current = html_dir / Path(source).relative_to(built)
+        with contextlib.suppress(OSError):
+            ours, theirs = os.stat(source), os.stat(current)
+            if (ours.st_size, ours.st_mtime_ns) == (theirs.st_size, theirs.st_mtime_ns):
+                os.link(current, target)
+                return target
+        return shutil.copy2(source, target)
+
+    shutil.copytree(built, new, dirs_exist_ok=True, copy_function=link_or_copy)
+    (new / SITE_KEY_FILE).write_text(site_key + "\n", encoding="utf-8")
     if html_dir.is_dir():
         os.rename(html_dir, old)
     os.rename(new, html_dir)

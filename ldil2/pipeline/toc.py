@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -78,8 +80,17 @@ def toc_documents(root: Path) -> list[str]:
 
 
 def read_chapter(md_path: Path) -> nbformat.NotebookNode:
-    """A Jupytext MyST notebook as a notebook (the format is always given explicitly)."""
-    return jupytext.read(md_path, fmt=MYST_FORMAT)
+    """A Jupytext MyST notebook as a notebook (the format is always given explicitly).
+
+    A build reads each chapter several times (its plan, its cache key, the warm-up imports, the
+    staged page); the text is parsed once per process (:func:`_parse_chapter`, keyed by the text
+    itself, so an edited file is parsed anew) and each caller gets its own copy to change."""
+    return copy.deepcopy(_parse_chapter(Path(md_path).read_text(encoding="utf-8")))
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_chapter(text: str) -> nbformat.NotebookNode:
+    return jupytext.reads(text, fmt=MYST_FORMAT)
 
 
 def chapter_reads(nb: nbformat.NotebookNode, md_path: Path) -> tuple[str, ...]:

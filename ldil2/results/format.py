@@ -400,10 +400,14 @@ def sort_rows(rows: Iterable[Row]) -> list[Row]:
     return sorted(rows, key=lambda r: (r.chapter, r.result_id, r.stat))
 
 
+def json_document(rows: Iterable[Row]) -> dict[str, Any]:
+    """The JSON document of rows: ``{"columns": [...], "rows": [<record>, ...]}``, rows sorted."""
+    return {"columns": list(COLUMNS), "rows": [r.record() for r in sort_rows(rows)]}
+
+
 def to_json(rows: Iterable[Row]) -> str:
-    """Deterministic JSON of rows: ``{"columns": [...], "rows": [...]}``, sorted keys."""
-    document = {"columns": list(COLUMNS), "rows": [r.record() for r in sort_rows(rows)]}
-    return json.dumps(document, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+    """Deterministic JSON of rows (:func:`json_document`), sorted keys, one key a line."""
+    return json.dumps(json_document(rows), sort_keys=True, indent=1, ensure_ascii=False) + "\n"
 
 
 def from_json(text: str, source: str = "ARD") -> list[Row]:
@@ -413,7 +417,16 @@ def from_json(text: str, source: str = "ARD") -> list[Row]:
     ------
     ValueError : names `source` when the text is not an ARD document
     """
-    document = json.loads(text)
+    return from_document(json.loads(text), source)
+
+
+def from_document(document: Any, source: str = "ARD") -> list[Row]:
+    """Rows of a :func:`json_document` (parsed JSON).
+
+    Raises
+    ------
+    ValueError : names `source` when the document is not an ARD document
+    """
     if not isinstance(document, dict) or not isinstance(document.get("rows"), list):
         raise ValueError(f"{source}: not an ARD document (no 'rows' list)")
     return [Row.from_record(record) for record in document["rows"]]
