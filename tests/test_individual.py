@@ -10,6 +10,7 @@ from pathlib import Path
 
 import matplotlib
 import nbformat
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import ROOT, assert_figure_output_deterministic
@@ -19,6 +20,7 @@ from ldil2.book import chapter, individual, listings, outputs, tlf
 from ldil2.pipeline.common import zip_bytes
 from ldil2.pipeline.results import glued_files, results_values, tlf_files
 from ldil2.present.format import format_p
+from ldil2.present.individual import bar_outlines, participant_lines
 from ldil2.present.listings import Listing, yes_no
 from ldil2.results.format import FILE_GLUE_PREFIX, TLF_DIR, tlf_zip_path
 
@@ -105,6 +107,29 @@ def test_time_axes_are_in_weeks_with_a_tick_per_visit(shipped):
         for ax in axes:
             assert "Week" in ax.get_xlabel()
             assert [int(t) for t in ax.get_xticks()] == weeks, name
+
+
+def test_participant_lines_one_line_per_participant_in_id_order():
+    part = pd.DataFrame(
+        {c.SUBJECT_ID: ["B", "A", "B", "A"], c.WEEK: [0, 0, 2, 2], "cdai": [5.0, 7.0, 4.0, 6.0]}
+    )
+    lines = participant_lines(part, c.WEEK, "cdai")
+    assert [line.tolist() for line in lines] == [[[0, 7], [2, 6]], [[0, 5], [2, 4]]]
+
+
+def test_bar_outlines_are_the_corners_of_bars_from_zero():
+    corners = bar_outlines(np.array([0.0, 1.0]), np.array([3.0, -2.0]))
+    assert corners.tolist() == [
+        [[-0.4, 0.0], [-0.4, 3.0], [0.4, 3.0], [0.4, 0.0]],
+        [[0.6, 0.0], [0.6, -2.0], [1.4, -2.0], [1.4, 0.0]],
+    ]
+
+
+def test_waterfall_legend_shows_each_arm_as_its_bars(shipped):
+    fig = individual.waterfall_result(shipped).figures["waterfall_fig"]
+    handles = fig.axes[0].get_legend().legend_handles
+    assert [h.get_hatch() or "" for h in handles] == ["", "//"]
+    assert handles[0].get_facecolor()[0] != pytest.approx(handles[1].get_facecolor()[0])
 
 
 def test_waterfall_figure_is_deterministic(shipped):

@@ -1,5 +1,6 @@
 """Tests of ldil2.present.rtf: escaping, the RTF of a table read back by an independent reader
-(tests/rtf_support.py), and the same bytes in two processes."""
+(tests/rtf_support.py), the same bytes as rtflite's own table encoder (the layout the writer
+reproduces), page breaks, and the same bytes in two processes."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ import os
 import subprocess
 import sys
 
+import polars as pl
 import pytest
+import rtflite
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rtf_support import RtfError, parse_rtf
 
 from ldil2.present.listings import Listing
-from ldil2.present.rtf import rtf_escape, table_rtf
+from ldil2.present.rtf import PAGE_ROWS, rtf_escape, table_rows, table_rtf
 from ldil2.present.tables import HtmlTable
 
 TRICKY = "<b>Pyrexia</b> {x} a\\b é ≥ 😀"
@@ -40,6 +45,82 @@ def test_table_rtf_reads_back_every_text():
     for text in ("Measure", "Infections", TRICKY, "1/17 (5.9%)", "0/23 (0.0%)"):
         assert text in texts
     assert "Newcombe hybrid-score 95% CI." in texts
+
+
+def rtflite_table_rtf(table, number: str) -> str:
+    """The reference: the table encoded by rtflite's RTFDocument (its paginator and body
+    encoder), with the layout of :func:`table_rtf` (widths 2:1:..., first column left-aligned,
+    9-point body, footnote paragraphs as lines)."""
+    header = [rtf_escape(h) for h in table.header]
+    rows = table_rows(table) or [("",) * len(header)]
+    columns = [f"c{i}" for i in range(len(header))]
+    frame = pl.DataFrame(
+        {col: [rtf_escape(row[i]) for row in rows] for i, col in enumerate(columns)},
+        schema={col: pl.String for col in columns},
+    )
+    widths = [2.0] + [1.0] * (len(header) - 1)
+    justify = ["l"] + ["c"] * (len(header) - 1)
+    return rtflite.RTFDocument(
+        df=frame,
+        rtf_page=rtflite.RTFPage(orientation="landscape", nrow=PAGE_ROWS),
+        rtf_title=rtflite.RTFTitle(
+            text=[rtf_escape(f"{number}. {table.caption}")], text_convert=False
+        ),
+        rtf_column_header=rtflite.RTFColumnHeader(
+            text=header, col_rel_width=widths, text_convert=False
+        ),
+        rtf_body=rtflite.RTFBody(
+            col_rel_width=widths, text_justification=[justify], text_convert=False
+        ),
+        rtf_footnote=rtflite.RTFFootnote(
+            text=[rtf_escape(n) for n in table.footnote] or [""], text_convert=False
+        ),
+    ).rtf_encode()
+
+
+WORDS = ["S001", "Ld-IL2 + MTX", "Placebo + MTX", "12.5", "", "Yes", TRICKY, "w" * 120,
+         "Musculoskeletal and connective tissue disorders", "long text " * 40]  # fmt: skip
+"""Cell texts: short, escaped, wider than a column (wrapping onto several lines), taller than a
+page."""
+
+cell = st.lists(st.sampled_from(WORDS), max_size=3).map(" ".join)
+
+
+@st.composite
+def listings(draw) -> Listing:
+    width = draw(st.integers(1, 11))
+    rows = draw(st.lists(st.tuples(*[cell] * width), max_size=3 * PAGE_ROWS))
+    notes = draw(st.lists(cell.map(lambda t: f"{t} note."), max_size=2))
+    header = tuple(f"H{j} {draw(cell)}" for j in range(width))
+    return Listing(f"Listing of {draw(cell)}", header, tuple(rows), tuple(notes))
+
+
+@settings(max_examples=60, deadline=None)
+@given(listings())
+def test_table_rtf_same_bytes_as_rtflite(listing):
+    assert table_rtf(listing, "Listing 16.2.7") == rtflite_table_rtf(listing, "Listing 16.2.7")
+
+
+def test_table_rtf_same_bytes_as_rtflite_with_section_rows():
+    assert table_rtf(_table(), "Table 14.3.2") == rtflite_table_rtf(_table(), "Table 14.3.2")
+
+
+@pytest.mark.parametrize("notes", [(), ("Note.",)])
+@pytest.mark.parametrize("n", [PAGE_ROWS - 2, PAGE_ROWS - 1, 2 * PAGE_ROWS - 1])
+def test_table_rtf_same_bytes_as_rtflite_at_a_full_page(n, notes):
+    listing = Listing(
+        "Events", ("Participant", "Term"), tuple((f"S{i}", "x") for i in range(n)), notes
+    )
+    assert table_rtf(listing, "Listing 1") == rtflite_table_rtf(listing, "Listing 1")
+
+
+def test_table_rtf_breaks_pages_under_repeated_headings():
+    room = PAGE_ROWS - 2  # less the headings row and the footnote row
+    rows = tuple((f"S{i:03d}", "Rash") for i in range(2 * room + 1))
+    text = table_rtf(Listing("Events", ("Participant", "Term"), rows, ("Note.",)), "Listing 1")
+    pages = text.split("\\page")
+    assert len(pages) == 3 and all("{\\f0 Participant}" in page for page in pages)
+    assert "S037}" in pages[0] and "S038}" in pages[1] and pages[2].count("S0") == 1
 
 
 def test_listing_rtf_reads_back():

@@ -12,24 +12,63 @@ import pandas as pd
 import pytest
 
 from ldil2 import contract as c
-from ldil2.derive.time_to_event import EVENT, TIME, derive_time_to_response, first_event_time
+from ldil2.derive.time_to_event import EVENT, TIME, derive_time_to_response
 from ldil2.stats.survival import kaplan_meier, logrank, time_to_event_by_arm
 
 FIXTURES = Path(__file__).parent / "fixtures" / "r_survival"
 
 
-def test_first_event_time_is_the_first_visit_with_a_response():
-    assert first_event_time(np.array([8, 2, 4]), np.array([True, False, True])) == (4.0, True)
+def _visits(weeks, flags, subject="A") -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            c.SUBJECT_ID: [subject] * len(weeks),
+            c.ARM: [c.ARM_LDIL2] * len(weeks),
+            c.WEEK: weeks,
+            "acr20": pd.array(flags, dtype="boolean"),
+        }
+    )
 
 
-def test_first_event_time_censors_at_the_last_visit_and_treats_missing_as_not_seen():
-    flags = pd.array([False, None, False], dtype="boolean")
-    assert first_event_time(np.array([2, 4, 10]), flags) == (10.0, False)
+def test_derive_time_to_response_is_the_first_visit_with_a_response():
+    out = derive_time_to_response(_visits([8, 2, 4], [True, False, True]), "acr20")
+    assert out[TIME].tolist() == [4.0] and out[EVENT].tolist() == [True]
 
 
-def test_first_event_time_without_visits_is_missing():
-    time, event = first_event_time(np.array([]), np.array([]))
-    assert math.isnan(time) and event is False
+def test_derive_time_to_response_censors_at_the_last_visit_and_treats_missing_as_not_seen():
+    out = derive_time_to_response(_visits([2, 4, 10], [False, None, False]), "acr20")
+    assert out[TIME].tolist() == [10.0] and out[EVENT].tolist() == [False]
+
+
+def _first_event_time(visits: pd.DataFrame) -> tuple[float, bool]:
+    """One participant's time to first response, written out visit by visit."""
+    time = float("nan")
+    for week, flag in sorted(zip(visits[c.WEEK], visits["acr20"], strict=True)):
+        if week == c.BASELINE_WEEK:
+            continue
+        time = float(week)
+        if pd.notna(flag) and flag:
+            return time, True
+    return time, False
+
+
+WEEKS = [0, 2, 4, 8, 12, 16, 20, 24]
+
+
+def test_derive_time_to_response_matches_a_visit_by_visit_count_on_random_tables():
+    rng = np.random.default_rng(14)
+    frames = []
+    for i in range(60):
+        weeks = sorted(rng.choice(WEEKS, size=rng.integers(1, 7), replace=False))
+        flags = [None if w == c.BASELINE_WEEK else rng.choice([True, False, None]) for w in weeks]
+        frames.append(_visits([int(w) for w in weeks], flags, subject=f"S{i:02d}"))
+    table = pd.concat(frames, ignore_index=True)
+    out = derive_time_to_response(table, "acr20").set_index(c.SUBJECT_ID)
+    for subject, visits in table.groupby(c.SUBJECT_ID):
+        time, event = _first_event_time(visits)
+        if math.isnan(time):
+            assert subject not in out.index
+        else:
+            assert (out.loc[subject, TIME], out.loc[subject, EVENT]) == (time, event)
 
 
 def test_derive_time_to_response_leaves_out_baseline_and_participants_never_seen_after_it():

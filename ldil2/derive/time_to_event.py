@@ -8,7 +8,6 @@ participant who never responded is censored at the last post-baseline visit they
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ldil2 import contract as c
@@ -18,32 +17,9 @@ TIME, EVENT = "time_weeks", "event"
 flag (True = responded, False = censored)."""
 
 
-def first_event_time(weeks: np.ndarray, flags: np.ndarray) -> tuple[float, bool]:
-    """Time to the first event of one participant's visits.
-
-    Parameters
-    ----------
-    weeks : the post-baseline visit weeks attended, any order
-    flags : response at each visit (True, False, or NaN where the response is missing)
-
-    Returns
-    -------
-    (time, event) : the earliest week whose flag is True and ``True``; else the latest attended
-        week and ``False`` (censored). A missing response counts as "not yet seen" (the visit
-        still counts as attended). No visit at all gives (NaN, False).
-    """
-    weeks = np.asarray(weeks, dtype=float)
-    responded = np.asarray(pd.array(flags, dtype="boolean").fillna(False), dtype=bool)
-    if weeks.size == 0:
-        return float("nan"), False
-    if responded.any():
-        return float(weeks[responded].min()), True
-    return float(weeks.max()), False
-
-
 def derive_time_to_response(table: pd.DataFrame, endpoint: str) -> pd.DataFrame:
     """Time to the first response of `endpoint`, one row per participant with a post-baseline
-    visit (:func:`first_event_time`).
+    visit.
 
     Parameters
     ----------
@@ -52,8 +28,12 @@ def derive_time_to_response(table: pd.DataFrame, endpoint: str) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame : subject_id, arm, time_weeks, event; sorted by subject. Participants without a
-        post-baseline visit are left out (they were never at risk of an observed response).
+    DataFrame : subject_id, arm, time_weeks, event; sorted by subject. The time is the earliest
+        post-baseline week at which the participant responded (event True); a participant who
+        never did is censored at the latest post-baseline week attended (event False). A
+        missing response counts as "not yet seen" (the visit still counts as attended).
+        Participants without a post-baseline visit are left out (they were never at risk of an
+        observed response).
 
     Raises
     ------
@@ -62,8 +42,11 @@ def derive_time_to_response(table: pd.DataFrame, endpoint: str) -> pd.DataFrame:
     if endpoint not in table.columns:
         raise ValueError(f"endpoint: column {endpoint!r} missing from the analysis table")
     after = table[table[c.WEEK] > c.BASELINE_WEEK]
-    rows = []
-    for (subject, arm), visits in after.groupby([c.SUBJECT_ID, c.ARM], sort=True):
-        time, event = first_event_time(visits[c.WEEK].to_numpy(), visits[endpoint].to_numpy())
-        rows.append({c.SUBJECT_ID: subject, c.ARM: arm, TIME: time, EVENT: event})
-    return pd.DataFrame(rows, columns=[c.SUBJECT_ID, c.ARM, TIME, EVENT])
+    weeks = after[c.WEEK].astype(float)
+    responded = after[endpoint].astype("boolean").fillna(False).astype(bool)
+    visits = after.assign(_first=weeks.where(responded), _last=weeks).groupby(
+        [c.SUBJECT_ID, c.ARM], sort=True
+    )
+    first, last = visits["_first"].min(), visits["_last"].max()
+    out = pd.DataFrame({TIME: first.fillna(last), EVENT: first.notna()}).reset_index()
+    return out[[c.SUBJECT_ID, c.ARM, TIME, EVENT]]

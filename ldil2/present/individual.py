@@ -16,6 +16,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 
 from ldil2 import contract as c
@@ -101,6 +102,16 @@ def means_frame(ard: Ard, ids: dict[tuple[str, int], str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[c.ARM, c.WEEK, "mean"])
 
 
+def participant_lines(part: pd.DataFrame, x: str, y: str) -> list[np.ndarray]:
+    """One (x, y) vertex array per participant of `part`, participants sorted by id, each
+    participant's rows in table order: the lines of a
+    :class:`matplotlib.collections.LineCollection` (one artist for every participant)."""
+    rows = part.sort_values(c.SUBJECT_ID, kind="stable")
+    ids = rows[c.SUBJECT_ID].to_numpy()
+    cuts = np.flatnonzero(ids[1:] != ids[:-1]) + 1
+    return np.split(rows[[x, y]].to_numpy(dtype=float), cuts)
+
+
 def plot_trajectories(
     table: pd.DataFrame,
     columns: Sequence[str],
@@ -124,9 +135,9 @@ def plot_trajectories(
         for col, arm in enumerate(ARM_ORDER):
             ax = axes[row][col]
             part = table[table[c.ARM] == arm].dropna(subset=[column])
-            for _, visits in part.groupby(c.SUBJECT_ID, sort=True):
-                ax.plot(visits[c.WEEK], visits[column], color=ARM_PALETTE[arm], alpha=0.45,
-                        linewidth=0.8)  # fmt: skip
+            lines = participant_lines(part, c.WEEK, column)
+            ax.add_collection(LineCollection(lines, colors=ARM_PALETTE[arm], alpha=0.45,
+                                             linewidths=0.8))  # fmt: skip
             mean = mean_rows[mean_rows[c.ARM] == arm].sort_values(c.WEEK)
             ax.plot(mean[c.WEEK], mean["mean"], color="0.1", linewidth=2.5,
                     marker=ARM_MARKERS[arm], label="Arm mean")  # fmt: skip
@@ -138,6 +149,22 @@ def plot_trajectories(
                 ax.set_xlabel(WEEK_AXIS)
     axes[0][0].legend(loc="upper right", fontsize=10)
     return finish(fig)
+
+
+WATERFALL_HATCHES = {c.ARM_LDIL2: "", c.ARM_PLACEBO: "//"}
+"""The bars of each arm: solid (Ld-IL2) or hatched (placebo), told apart without colour."""
+
+
+def bar_outlines(x: np.ndarray, heights: np.ndarray, width: float = 0.8) -> np.ndarray:
+    """The corners of one bar per value, centred on `x`, from 0 to `heights`: an array of
+    shape (bars, 4, 2), for a :class:`matplotlib.collections.PolyCollection` (one artist for
+    every bar, where :meth:`~matplotlib.axes.Axes.bar` makes one patch per bar)."""
+    left, right = x - width / 2, x + width / 2
+    zero = np.zeros_like(heights)
+    return np.stack(
+        [np.column_stack(pair) for pair in
+         ((left, zero), (left, heights), (right, heights), (right, zero))], axis=1
+    )  # fmt: skip
 
 
 def plot_waterfall(changes: pd.DataFrame, column: str, label: str) -> Figure:
@@ -154,14 +181,14 @@ def plot_waterfall(changes: pd.DataFrame, column: str, label: str) -> Figure:
     )
     fig, ax = plt.subplots(figsize=(7, 4))
     x = np.arange(len(data))
-    colours = [ARM_PALETTE[a] for a in data[c.ARM]]
-    hatches = ["" if a == c.ARM_LDIL2 else "//" for a in data[c.ARM]]
-    bars = ax.bar(x, data[column].astype(float), color=colours, edgecolor="0.2", linewidth=0.5)
-    for bar, hatch in zip(bars, hatches, strict=True):
-        bar.set_hatch(hatch)
+    values = data[column].to_numpy(dtype=float)
     for arm in ARM_ORDER:
-        ax.bar([], [], color=ARM_PALETTE[arm], hatch="" if arm == c.ARM_LDIL2 else "//",
-               edgecolor="0.2", label=c.ARM_LABELS[arm])  # fmt: skip
+        mask = (data[c.ARM] == arm).to_numpy()
+        ax.add_collection(PolyCollection(bar_outlines(x[mask], values[mask]),
+                                         facecolors=ARM_PALETTE[arm], edgecolors="0.2",
+                                         linewidths=0.5, hatch=WATERFALL_HATCHES[arm],
+                                         label=c.ARM_LABELS[arm]))  # fmt: skip
+    ax.autoscale_view()
     ax.axhline(0, color="0.3", linewidth=0.8)
     ax.set_xticks([])
     ax.set_xlabel("Participants, sorted by change")
