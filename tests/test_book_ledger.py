@@ -11,13 +11,16 @@ import pandas as pd
 import pytest
 
 from ldil2 import testing
-from ldil2.book import ledger, primary
+from ldil2.book import common, ledger, primary
 from ldil2.book.chapter import Chapter
 from ldil2.data.release import load
 from ldil2.derive.analysis import make_analysis_table
 from ldil2.pipeline.config import PARAMETERS_FILE, read_parameters
+from ldil2.pipeline.results import write_results
+from ldil2.pipeline.toc import NEEDS_RESULTS
 from ldil2.present.ledger import record_number
 from ldil2.results.ard import Ard
+from ldil2.results.format import to_csv
 from ldil2.results.ledger import LEDGER, SUMMARY
 from ldil2.stats.proportions import response_by_arm
 
@@ -250,6 +253,25 @@ def test_landing_summary_is_the_ledger_summary(shipped):
         "ledger_caveat": full["ledger_caveat"],
     }
     assert {row.chapter for row in result.ard.rows()} == {"index"}
+
+
+@pytest.mark.parametrize("population", ["per_protocol", "itt"])
+def test_landing_summary_from_the_ledger_chapters_results_equals_the_recomputed(
+    population, tmp_path
+):
+    # in the second phase the landing page copies the Ledger chapter's rows and summary from
+    # the first phase's results: the same values and rows as recomputing the ledger
+    ch = Chapter(params={**PARAMS, "population": population}, release=load(DATA))
+    chapter = [common.edition_facts(ch, ledger.CHAPTER), ledger.ledger_result(ch)]
+    results = tmp_path / "results.json"
+    values = {f"{ledger.CHAPTER}:{k}": v for r in chapter for k, v in r.values.items()}
+    write_results(results, values, [row for r in chapter for row in r.ard.rows()])
+    read = ledger.landing_summary(
+        Chapter(params={**ch.params, NEEDS_RESULTS: str(results)}, release=ch.release)
+    )
+    computed = ledger.landing_summary(ch)
+    assert read.values == computed.values
+    assert to_csv(read.ard.rows()) == to_csv(computed.ard.rows())
 
 
 # ---------------------------------------------------------------------------------------------

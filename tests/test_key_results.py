@@ -13,11 +13,15 @@ import pytest
 
 from ldil2 import contract as c
 from ldil2.book import key_results as book
+from ldil2.book import ledger, primary
 from ldil2.book.chapter import Chapter
 from ldil2.data.release import load
 from ldil2.pipeline.config import PARAMETERS_FILE, read_parameters
+from ldil2.pipeline.results import write_results
+from ldil2.pipeline.toc import NEEDS_RESULTS
 from ldil2.present import key_results as kr
-from ldil2.results.ard import Ard
+from ldil2.results.ard import Ard, MissingResult
+from ldil2.results.format import to_csv
 from ldil2.stats.proportions import response_by_arm
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,3 +134,42 @@ def test_key_results_sentence_turns_round_when_the_arms_are_swapped(shipped, tmp
     after = book.key_results(swapped, "index").values["key_sentence"]
     assert "favors Ld-IL2 + MTX" in before and "favors Placebo + MTX" not in before
     assert after == before.replace("Ld-IL2 + MTX", "Placebo + MTX")
+
+
+def _primary_rows(ch: Chapter) -> list:
+    """Every ARD row the Primary chapter's cells record (the key results among them)."""
+    results = [
+        book.key_results(ch, primary.CHAPTER),
+        primary.acr20_primary(ch),
+        primary.das28_remission_primary(ch),
+        primary.change_primary(ch),
+        ledger.published_vs_book(ch),
+    ]
+    return [row for result in results for row in result.ard.rows()]
+
+
+@pytest.mark.parametrize("population", [c.PER_PROTOCOL, c.ITT])
+def test_landing_key_results_from_primary_rows_equal_the_fitted_box(population, tmp_path):
+    # the landing page reads the models' rows from Primary's in the results file of the first
+    # phase; its box, texts and ARD rows must be those it would record fitting every model
+    ch = Chapter(params={**PARAMS, "population": population}, release=load(DATA))
+    fitted = book.key_results(ch, "index")
+    results = tmp_path / "results.json"
+    write_results(results, {}, _primary_rows(ch))
+    read = book.landing_key_results(
+        Chapter(params={**ch.params, NEEDS_RESULTS: str(results)}, release=ch.release)
+    )
+    assert to_csv(read.ard.rows()) == to_csv(fitted.ard.rows())  # sorted; NaN as NaN
+    assert {row.chapter for row in read.ard.rows()} == {"index"}
+    assert read.values == fitted.values
+    box = read.tables["key_results_box"]._repr_html_()
+    assert box == fitted.tables["key_results_box"]._repr_html_()
+
+
+def test_landing_key_results_without_primary_rows_is_an_error(tmp_path):
+    # rows of another chapter only: the box's models are missing, so reading them must fail
+    results = tmp_path / "results.json"
+    write_results(results, {}, [])
+    ch = Chapter(params={**PARAMS, NEEDS_RESULTS: str(results)}, release=load(DATA))
+    with pytest.raises(MissingResult, match="gee_logit"):
+        book.landing_key_results(ch)

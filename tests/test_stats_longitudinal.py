@@ -15,7 +15,13 @@ import pandas as pd
 import pytest
 
 from ldil2 import contract as c
-from ldil2.stats.longitudinal import gee_binary, mixed_change, reml_variance, satterthwaite_df
+from ldil2.stats.longitudinal import (
+    fit_key,
+    gee_binary,
+    mixed_change,
+    reml_variance,
+    satterthwaite_df,
+)
 
 R = Path(__file__).parent / "fixtures" / "r"
 
@@ -121,3 +127,34 @@ def test_reml_variance_rejects_a_variance_at_zero():
     y = np.tile([0.0, 1.0, 2.0], 6)  # no subject effect at all: s2_u = 0 at the optimum
     with pytest.raises(ValueError, match="positive definite"):
         reml_variance(x, y, groups, s2_u=0.0, s2=1.0)
+
+
+def test_mixed_change_is_fitted_once_per_input_and_again_when_a_value_changes(table, mixed):
+    # the same rows (a copy, with a column the model does not read) reuse the fit; one changed
+    # change from baseline is another input and gives another fit
+    same = mixed_change(table.assign(unused=1.0).copy(), "chg_cdai", "base_cdai")
+    assert same is mixed
+    changed = table.copy()
+    row = changed.index[changed["chg_cdai"].notna()][0]
+    changed.loc[row, "chg_cdai"] += 10.0
+    other = mixed_change(changed, "chg_cdai", "base_cdai")
+    assert other is not mixed and other.estimate != mixed.estimate
+
+
+def test_gee_binary_is_fitted_once_per_input_and_outcome(table, gee):
+    assert gee_binary(table.copy(), "acr20") is gee
+    renamed = table.assign(acr50=table["acr20"])  # the same values under another outcome
+    assert gee_binary(renamed, "acr50") is not gee
+    assert gee_binary(table, "acr20", weeks=(12, 24)) is not gee
+
+
+def test_fit_key_covers_values_columns_dtypes_and_arguments(table):
+    data = table[["subject_id", "week", "acr20"]].dropna()
+    key = fit_key("gee_binary", data, ("acr20",))
+    assert fit_key("gee_binary", data.copy(), ("acr20",)) == key
+    assert fit_key("mixed_change", data, ("acr20",)) != key
+    assert fit_key("gee_binary", data, ("acr50",)) != key
+    assert fit_key("gee_binary", data.astype({"week": float}), ("acr20",)) != key
+    assert fit_key("gee_binary", data.rename(columns={"acr20": "y"}), ("acr20",)) != key
+    flipped = data.assign(acr20=1 - data["acr20"])
+    assert fit_key("gee_binary", flipped, ("acr20",)) != key

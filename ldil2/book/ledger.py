@@ -12,6 +12,8 @@ tables and texts are rendered from those rows (:mod:`ldil2.present.ledger`).
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -20,6 +22,8 @@ from ldil2 import contract as c
 from ldil2.book.common import Result, footnote, record_participants
 from ldil2.book.efficacy import binary, binary_model, change_model
 from ldil2.derive.analysis import INDICES, chg_col
+from ldil2.pipeline.results import read_results
+from ldil2.pipeline.toc import NEEDS_RESULTS
 from ldil2.present.endpoints import population_title
 from ldil2.present.labels import CHANGE_UNITS, endpoint_label
 from ldil2.present.ledger import (
@@ -232,13 +236,23 @@ def published_vs_book(ch: Any) -> Result:
 def landing_summary(ch: Any) -> Result:
     """Landing page: glue values ``ledger_summary`` ('10 of 13 published numbers reproduced
     exactly, 3 consistent (within a factor of 2)'), from the ledger's rows (ARD rows of chapter
-    ``index``), and ``ledger_caveat`` (what the ledger checks)."""
+    ``index``), and ``ledger_caveat`` (what the ledger checks).
+
+    In a build the page runs in the second phase: the rows and the summary are the Ledger
+    chapter's, read from the first phase's results file (``ch.params["results"]``), so no
+    model is fitted again; run alone (e.g. in JupyterLab), the ledger is recomputed here."""
     ard = Ard("index", ch.population)
-    entries = record_ledger(ard, ch)
-    summary = record_summary(ard, entries)
+    results = ch.params.get(NEEDS_RESULTS)
+    if results:
+        values, rows = read_results(Path(results))
+        ard.extend(replace(row, chapter=ard.chapter) for row in rows if row.chapter == CHAPTER)
+        summary = str(values[f"{CHAPTER}:ledger_summary"])
+    else:
+        entries = record_ledger(ard, ch)
+        summary = summary_text(ard, record_summary(ard, entries), entries)
     return Result(
         values={
-            "ledger_summary": summary_text(ard, summary, entries),
+            "ledger_summary": summary,
             "ledger_caveat": caveat_text(ch.release.is_simulated),
         },
         ard=ard,

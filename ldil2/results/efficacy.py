@@ -88,6 +88,13 @@ def _contrasts(
     return ids
 
 
+GEE_ANALYSES: tuple[str, ...] = ("gee_logit", "gee_risk_difference", "gee_logit_wald")
+"""The analyses :func:`record_gee` records (the across-visit odds ratio first; each
+``<analysis>_nri`` on non-responder-imputed data)."""
+
+MIXED_ANALYSES: tuple[str, ...] = ("mixed_model", "mixed_model_wald")
+"""The analyses :func:`record_mixed` records (the across-visit difference first)."""
+
 MODEL_COLUMNS = ("estimate", "ci_low", "ci_high", "p_value")
 RISK_DIFFERENCE_COLUMNS = ("risk_difference", "rd_ci_low", "rd_ci_high", None)
 

@@ -12,7 +12,9 @@ The caller selects the analysis population first; the models never filter subjec
 
 from __future__ import annotations
 
+import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,6 +89,37 @@ class LongitudinalResult:
     description: str
     df: float = math.inf
     wald: Effect | None = None
+
+
+_FITTED: dict[str, LongitudinalResult] = {}
+"""The models fitted in this process (one chapter run: the warm kernel drops ``ldil2`` from
+``sys.modules`` between chapters), by :func:`fit_key`."""
+
+
+def fit_key(model: str, data: pd.DataFrame, arguments: tuple[Any, ...]) -> str:
+    """SHA-256 of a model's name, its arguments and every value, column name, dtype and index
+    label of its input rows `data`: equal keys mean the same fit."""
+    digest = hashlib.sha256(
+        repr((model, arguments, list(data.columns), [str(t) for t in data.dtypes])).encode()
+    )
+    digest.update(pd.util.hash_pandas_object(data, index=True).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def fitted_once(
+    model: str,
+    data: pd.DataFrame,
+    arguments: tuple[Any, ...],
+    fit: Callable[[], LongitudinalResult],
+) -> LongitudinalResult:
+    """`fit()` of `model` on `data` with `arguments`, computed once per process: a page that
+    shows one model in several tables (the Primary chapter's key results, its own sections and
+    the published P values) fits it once. The result is immutable (a frozen dataclass whose
+    frame is only read), so sharing it changes no number."""
+    key = fit_key(model, data, arguments)
+    if key not in _FITTED:
+        _FITTED[key] = fit()
+    return _FITTED[key]
 
 
 def longitudinal_frame(
@@ -224,6 +257,13 @@ def gee_binary(
     Liang & Zeger, Biometrika 1986;73:13-22; Mancl & DeRouen, Biometrics 2001;57:126-134.
     """
     data, weeks = longitudinal_frame(table, [outcome], weeks)
+    return fitted_once(
+        "gee_binary", data, (outcome, weeks), lambda: _gee_binary(data, outcome, weeks)
+    )
+
+
+def _gee_binary(data: pd.DataFrame, outcome: str, weeks: tuple[int, ...]) -> LongitudinalResult:
+    """:func:`gee_binary` of the rows of :func:`longitudinal_frame`."""
     data = data.assign(**{outcome: data[outcome].astype(float)})
     main_weeks = varying_weeks(data, outcome, weeks, within_arms=False)
     visit_weeks = varying_weeks(data, outcome, weeks, within_arms=True)
@@ -499,6 +539,18 @@ def mixed_change(
     Laird & Ware, Biometrics 1982;38:963-974; Kuznetsova et al., J Stat Softw 2017;82(13).
     """
     data, weeks = longitudinal_frame(table, [outcome, baseline], weeks)
+    return fitted_once(
+        "mixed_change",
+        data,
+        (outcome, baseline, weeks),
+        lambda: _mixed_change(data, outcome, baseline, weeks),
+    )
+
+
+def _mixed_change(
+    data: pd.DataFrame, outcome: str, baseline: str, weeks: tuple[int, ...]
+) -> LongitudinalResult:
+    """:func:`mixed_change` of the rows of :func:`longitudinal_frame`."""
     x = design(data, weeks, interaction=True, covariate=baseline)
     y = data[outcome].astype(float)
     fit = sm.MixedLM(y, x, groups=data[c.SUBJECT_ID]).fit(reml=True)
