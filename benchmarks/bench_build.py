@@ -6,7 +6,12 @@ chapters/safety.md (a sentence added): nothing may execute and no kernel may sta
 rebuild after a comment added to a module of ``ldil2`` that only the safety chapter reaches
 (found from the import graph): only that chapter may execute; (e) the rebuild after reverting
 that edit: nothing may execute (the earlier outputs are still cached); (f) a cold build on a
-release 100 times larger (2,350 participants per arm, from the simulator). Prints the times,
+release 100 times larger (2,350 participants per arm, from the simulator).
+
+(c), (d) and (e) are the author's loop: ``python -m ldil2 serve`` runs on the snapshot and each
+is timed from the save of the edit to the new site in place (the server's status). (c1), (d1)
+and (e1) are the same edits built by a new ``python -m ldil2 build`` each, without serve.
+Prints the times,
 the ratios against their targets, the load average at the start and the end, and the heaviest
 page of the built site; exits 1 if an expectation on what executes fails.
 
@@ -21,12 +26,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -37,7 +46,7 @@ from ldil2.pipeline.site import heaviest_page
 from ldil2.pipeline.toc import read_chapter, toc_documents
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGETS = {"a/b": 0.35, "c/a": 0.1, "d/a": 0.3, "f/a": 2.5}
+TARGETS = {"a/b": 0.35, "c/a": 0.1, "d/a": 0.3, "f/a": 2.5, "c1/a": 0.1, "d1/a": 0.3}
 BOOK_FILES = ("_config.yml", "_toc.yml", "parameters.yml", "requirements.txt", "index.md")
 NOT_SNAPSHOT = (".venv", ".git", "_build", "_notebooks", "node_modules", "*.egg-info")
 NOT_SNAPSHOT += ("__pycache__",)
@@ -108,12 +117,69 @@ def kernels_started(out: Path) -> int:
     ]
 
 
-def add_prose(snapshot: Path) -> None:
-    """Add one sentence after the title of the edited chapter."""
+def add_prose(snapshot: Path, sentence: str) -> None:
+    """Add ``sentence`` after the title of the edited chapter."""
     path = snapshot / f"{EDITED_CHAPTER}.md"
     text = path.read_text(encoding="utf-8")
     title = next(line for line in text.splitlines() if line.startswith("# "))
-    path.write_text(text.replace(title, f"{title}\n\nA sentence added.", 1), encoding="utf-8")
+    path.write_text(text.replace(title, f"{title}\n\n{sentence}", 1), encoding="utf-8")
+
+
+COMMENT = b"\n# a comment added by the benchmark\n"
+
+
+class LiveServe:
+    """``python -m ldil2 serve`` on the snapshot (building into ``out``), as an author runs it:
+    :meth:`rebuild_after` makes an edit and times it from the save to the new site in place
+    (the server's status says the next build is done)."""
+
+    def __init__(self, snapshot: Path, out: Path, data: Path, jobs: int) -> None:
+        self.command = [sys.executable, "-m", "ldil2", "serve", "--port", "0", "--out", str(out)]
+        self.command += ["--jobs", str(jobs), "-p", f"data_dir={data}"]
+        self.snapshot, self.log = snapshot, out.parent / "serve.log"
+
+    def __enter__(self) -> LiveServe:
+        env = dict(os.environ, **THREAD_ENV, PYTHONPATH=str(self.snapshot))
+        with open(self.log, "w", encoding="utf-8") as log:
+            self.process = subprocess.Popen(
+                self.command, cwd=self.snapshot, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + 600
+        while not (found := re.findall(r"http://127\.0\.0\.1:\d+/", self._log())):
+            self._alive(deadline)
+            time.sleep(0.05)
+        self.url = found[0]
+        self._wait_for_build(0, deadline)  # the first build (nothing changed since (a))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=60)
+
+    def _log(self) -> str:
+        return self.log.read_text(encoding="utf-8")
+
+    def _alive(self, deadline: float) -> None:
+        if self.process.poll() is not None or time.monotonic() > deadline:
+            sys.exit(f"serve stopped or hung:\n{self._log()[-3000:]}")
+
+    def status(self) -> dict:
+        with urllib.request.urlopen(self.url + "_ldil2/status", timeout=10) as answer:
+            return json.load(answer)
+
+    def _wait_for_build(self, done: int, deadline: float) -> None:
+        while (status := self.status())["builds"] <= done or status["state"] == "building":
+            self._alive(deadline)
+            time.sleep(0.02)
+        if status["state"] != "ok":
+            sys.exit(f"a build under serve failed: {status['error']}")
+
+    def rebuild_after(self, edit: Callable[[], object]) -> float:
+        done = self.status()["builds"]
+        start = time.perf_counter()
+        edit()
+        self._wait_for_build(done, time.monotonic() + 600)
+        return time.perf_counter() - start
 
 
 def module_of_one_chapter(snapshot: Path, chapter: str) -> Path:
@@ -158,22 +224,35 @@ def main() -> None:
     baseline = [jb, "build", str(tree), "--path-output", str(tmp / "jb")]
     times["b"] = timed(baseline, tree, snapshot, "b")
     print(f"(b) jupyter-book executing     {times['b']:7.1f} s", flush=True)
-    add_prose(snapshot)
-    times["c"] = build(snapshot, ours, data, args.jobs, "c")
-    print(f"(c) prose edit of {EDITED_CHAPTER}  {times['c']:7.1f} s", flush=True)
-    check(not executed(ours) and kernels_started(ours) == 0, "(c) nothing executed", failures)
-    page = (ours / "html" / f"{EDITED_CHAPTER}.html").read_text(encoding="utf-8")
-    check("A sentence added." in page, "(c) the page shows the new sentence", failures)
     module = module_of_one_chapter(snapshot, EDITED_CHAPTER)
     original = module.read_bytes()
-    module.write_bytes(original + b"\n# a comment added by the benchmark\n")
-    times["d"] = build(snapshot, ours, data, args.jobs, "d")
-    print(f"(d) comment in {module.relative_to(snapshot)}  {times['d']:7.1f} s", flush=True)
-    check(executed(ours) == {EDITED_CHAPTER}, f"(d) only {EDITED_CHAPTER} executed", failures)
+    prose = snapshot / f"{EDITED_CHAPTER}.md"
+    with LiveServe(snapshot, ours, data, args.jobs) as live:
+        times["c"] = live.rebuild_after(lambda: add_prose(snapshot, "A sentence added."))
+        print(f"(c) prose edit of {EDITED_CHAPTER}, serve  {times['c']:7.1f} s", flush=True)
+        check(not executed(ours) and kernels_started(ours) == 0, "(c) nothing executed", failures)
+        page = (ours / "html" / f"{EDITED_CHAPTER}.html").read_text(encoding="utf-8")
+        check("A sentence added." in page, "(c) the page shows the new sentence", failures)
+        times["d"] = live.rebuild_after(lambda: module.write_bytes(original + COMMENT))
+        print(f"(d) comment in {module.relative_to(snapshot)}, serve  {times['d']:7.1f} s")
+        check(executed(ours) == {EDITED_CHAPTER}, f"(d) only {EDITED_CHAPTER} executed", failures)
+        times["e"] = live.rebuild_after(lambda: module.write_bytes(original))
+        print(f"(e) that edit reverted, serve   {times['e']:7.1f} s", flush=True)
+        check(not executed(ours) and kernels_started(ours) == 0, "(e) nothing executed", failures)
+    # the same three edits, each built by a new `python -m ldil2 build` (no serve running)
+    add_prose(snapshot, "Another sentence added.")
+    times["c1"] = build(snapshot, ours, data, args.jobs, "c1")
+    print(f"(c1) prose edit, one-shot build  {times['c1']:7.1f} s", flush=True)
+    check(not executed(ours) and kernels_started(ours) == 0, "(c1) nothing executed", failures)
+    check("Another sentence" in prose.read_text(encoding="utf-8"), "(c1) edited", failures)
+    module.write_bytes(original + COMMENT.replace(b"a comment", b"another comment"))
+    times["d1"] = build(snapshot, ours, data, args.jobs, "d1")
+    print(f"(d1) module comment, one-shot   {times['d1']:7.1f} s", flush=True)
+    check(executed(ours) == {EDITED_CHAPTER}, f"(d1) only {EDITED_CHAPTER} executed", failures)
     module.write_bytes(original)
-    times["e"] = build(snapshot, ours, data, args.jobs, "e")
-    print(f"(e) that edit reverted         {times['e']:7.1f} s", flush=True)
-    check(not executed(ours) and kernels_started(ours) == 0, "(e) nothing executed", failures)
+    times["e1"] = build(snapshot, ours, data, args.jobs, "e1")
+    print(f"(e1) reverted, one-shot         {times['e1']:7.1f} s", flush=True)
+    check(not executed(ours) and kernels_started(ours) == 0, "(e1) nothing executed", failures)
     if not args.skip_large:
         large = tmp / "large"
         simulate = [sys.executable, "-m", "ldil2", "simulate", "--per-arm", "2350"]

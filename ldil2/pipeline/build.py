@@ -32,6 +32,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import math
 import multiprocessing
 import multiprocessing.util
 import os
@@ -129,15 +130,21 @@ class BuildReport:
         replace_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
+FITS_DIR = "fits"
+"""Folder of ``<out>`` where the executing chapters of a build keep the models they fit for
+each other (:func:`ldil2.stats.longitudinal.shared_fit`); it exists while they execute."""
+
 # The worker's warm kernel and what it is started with (set by _init_worker, in each worker).
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(kernel_log: Path, root: Path, modules: list[str]) -> None:
-    """Process-pool initializer: the kernel environment (:func:`kernel_env`; the kernels inherit
-    it), the kernels' own chatter (standard error) goes to ``kernel_log``, not the progress
-    lines; the worker's kernel starts with its first chapter (:func:`_worker_kernel`)."""
+def _init_worker(kernel_log: Path, root: Path, modules: list[str], fits: Path) -> None:
+    """Process-pool initializer: the kernel environment (:func:`kernel_env`, and the build's fit
+    store ``fits`` under :data:`ldil2.contract.FIT_STORE_ENV`; the kernels inherit it), the
+    kernels' own chatter (standard error) goes to ``kernel_log``, not the progress lines; the
+    worker's kernel starts with its first chapter (:func:`_worker_kernel`)."""
     os.environ.update(kernel_env())
+    os.environ[contract.FIT_STORE_ENV] = str(fits)
     fd = os.open(kernel_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, sys.stderr.fileno())
     os.close(fd)
@@ -245,23 +252,33 @@ class _KernelPool:
 
     ``size`` workers; each warms its kernel up with the imports of ``chapters`` (the documents
     that may execute, :func:`chapter_modules` over ``graph``, the import graph of ``ldil2``).
+    The chapters share the models they fit through the folder ``fits``, emptied here (a store
+    lives for one build: its keys do not cover the code).
     """
 
     def __init__(
-        self, root: Path, size: int, kernel_log: Path, chapters: list[Path], graph: Any
+        self,
+        root: Path,
+        size: int,
+        kernel_log: Path,
+        chapters: list[Path],
+        graph: Any,
+        fits: Path,
     ) -> None:
         self.root, self.size, self.kernel_log = root, size, kernel_log
-        self.chapters, self.graph = chapters, graph
+        self.chapters, self.graph, self.fits = chapters, graph, fits
+        shutil.rmtree(fits, ignore_errors=True)
         self.executor: concurrent.futures.ProcessPoolExecutor | None = None
 
     def submit(self, job: ChapterJob) -> concurrent.futures.Future:
         if self.executor is None:
             modules = chapter_modules(self.chapters, self.graph)
+            self.fits.mkdir(parents=True)
             self.executor = concurrent.futures.ProcessPoolExecutor(
                 max_workers=self.size,
                 mp_context=multiprocessing.get_context("fork"),  # the parent runs no kernel
                 initializer=_init_worker,
-                initargs=(self.kernel_log, self.root, modules),
+                initargs=(self.kernel_log, self.root, modules, self.fits),
             )
         return self.executor.submit(_execute_job, job.md_path, job.params, job.cached, self.root)
 
@@ -270,11 +287,41 @@ class _KernelPool:
         queued ones never start."""
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=cancel)
+        shutil.rmtree(self.fits, ignore_errors=True)
 
 
-def _execute(jobs: list[ChapterJob], pool: _KernelPool, log: Callable[[str], None]) -> None:
-    """Execute the chapters not in the cache on ``pool``, in parallel; stop at the first
-    failure."""
+def longest_first(jobs: list[ChapterJob], seconds: dict[str, float]) -> list[ChapterJob]:
+    """``jobs`` in the order they are given to the workers: the longest first, by the
+    ``seconds`` each took when it last executed (the previous build's report), a chapter never
+    timed first of all and the others in toc order (a stable sort). On two workers this puts
+    the Primary chapter, whose fits the Methods, Estimands and ledger pages then read from the
+    fit store, at the start and the short pages at the end, instead of leaving one long chapter
+    alone at the end of the toc."""
+    return sorted(jobs, key=lambda job: -seconds.get(job.name, math.inf))
+
+
+def last_seconds(report: Path) -> dict[str, float]:
+    """The seconds each chapter took when the build whose report is ``report`` executed it
+    (nothing for a chapter it reused, or without a readable report)."""
+    try:
+        chapters = json.loads(report.read_text(encoding="utf-8"))["chapters"]
+        return {
+            name: float(entry["seconds"])
+            for name, entry in chapters.items()
+            if entry.get("status") == "executed"
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _execute(
+    jobs: list[ChapterJob],
+    pool: _KernelPool,
+    log: Callable[[str], None],
+    seconds: dict[str, float],
+) -> None:
+    """Execute the chapters not in the cache on ``pool``, in parallel, the longest first
+    (:func:`longest_first` by ``seconds``); stop at the first failure."""
     todo = []
     for job in jobs:
         if job.cached.is_file():
@@ -285,7 +332,7 @@ def _execute(jobs: list[ChapterJob], pool: _KernelPool, log: Callable[[str], Non
             todo.append(job)
     if not todo:
         return
-    futures = {pool.submit(job): job for job in todo}
+    futures = {pool.submit(job): job for job in longest_first(todo, seconds)}
     failure = None
     for future in concurrent.futures.as_completed(futures):
         job = futures[future]
@@ -361,6 +408,7 @@ def _build_locked(
     started: float,
 ) -> BuildReport:
     recover(out)
+    seconds = last_seconds(out / "report.json")  # read before this build's report replaces it
     report = BuildReport(parameters=dict(params))
     try:
         data_dir = Path(params.get("data_dir", "data"))
@@ -392,7 +440,8 @@ def _build_locked(
         todo = [j for j in plan if not j.second_phase and not j.cached.is_file()]
         second = [j for j in plan if j.second_phase]
         size = max(1, min(jobs, len(todo) + len(second)))
-        pool = _KernelPool(root, size, kernels, [j.md_path for j in todo or second], graph)
+        chapters = [j.md_path for j in todo or second]
+        pool = _KernelPool(root, size, kernels, chapters, graph, out / FITS_DIR)
         notebooks: dict[str, nbformat.NotebookNode] = {}
         rows: dict[str, Any] = {}
 
@@ -401,10 +450,10 @@ def _build_locked(
 
         try:
             first = [j for j in plan if not j.second_phase]
-            _execute(first, pool, log)
+            _execute(first, pool, log, seconds)
             _read_executed(first, notebooks, rows)
             _locate_second_phase(plan, notebooks, rows, out / "stage", locate)
-            _execute(second, pool, log)
+            _execute(second, pool, log, seconds)
             _read_executed(second, notebooks, rows)
             # every document's values and rows (the landing page's conclusions_line too), for
             # publishing and the release snapshot; the next build rewrites the file from the
@@ -420,6 +469,7 @@ def _build_locked(
         evict(out / "cache", [job.name for job in plan])
         rows = {name: rows[name] for name in sorted(rows)}
         results = ard_files(rows)
+        files = tlf_files(glued_files(notebooks), version)  # before staging drops them
         staged = {
             job.name: staged_page(notebooks[job.name], job.name, bool(rows[job.name]), job.md_path)
             for job in plan
@@ -430,7 +480,7 @@ def _build_locked(
             EDITION_FILE: edition.to_json().encode(),
             VERSIONS_FILE: UNPUBLISHED_VERSIONS.encode(),
             **results,
-            **tlf_files(glued_files(notebooks), version),
+            **files,
         }
         site_key = stage_book(root, out / "stage", staged, config, downloads)
         site_file = out / "html" / SITE_KEY_FILE

@@ -38,6 +38,10 @@ def glued_values(nb: nbformat.NotebookNode) -> dict[str, str]:
 Scalar = str | int | float | bool
 
 
+SCALAR_STARTS = frozenset("'\"0123456789-+.TF")
+"""The first characters of the repr of a plain ``str``, ``int``, ``float`` or ``bool``."""
+
+
 def glued_scalar(text: str) -> Scalar | None:
     """The plain scalar a glued ``text/plain`` repr stands for, or None for any other object.
 
@@ -45,6 +49,8 @@ def glued_scalar(text: str) -> Scalar | None:
     ``ast.literal_eval``; an infinite float literal gives its text (JSON has no infinity).
     Figures and rich objects (whose repr is not such a literal) give None.
     """
+    if not text or text[0] not in SCALAR_STARTS:  # an object's repr, often megabytes: not parsed
+        return None
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError):
@@ -66,9 +72,11 @@ def results_values(notebooks: dict[str, nbformat.NotebookNode]) -> dict[str, Sca
     values: dict[str, Scalar] = {}
     for name, nb in sorted(notebooks.items()):
         for glue_name, text in glued_values(nb).items():
+            # reserved glues are skipped before they are parsed: a listing's file is megabytes
+            if ard_format.is_ard_glue(glue_name) or ard_format.is_file_glue(glue_name):
+                continue
             value = glued_scalar(text)
-            reserved = ard_format.is_ard_glue(glue_name) or ard_format.is_file_glue(glue_name)
-            if value is not None and not reserved:
+            if value is not None:
                 values[f"{Path(name).name}:{glue_name}"] = value
     return values
 

@@ -23,6 +23,7 @@ from ldil2.pipeline.config import CONFIG_FILE, TOC_FILE
 from ldil2.pipeline.edition import Edition, living_config
 from ldil2.pipeline.results import ARD_DIR, RESULTS_FILE
 from ldil2.pipeline.toc import INJECTED_TAG, read_chapter
+from ldil2.results import format as ard_format
 
 DOWNLOADS_DIR = "_downloads_extra"
 SITE_KEY_FILE = ".site-key"
@@ -152,14 +153,34 @@ def numbered_ids(nb: nbformat.NotebookNode) -> None:
         cell.id = f"cell-{index}"
 
 
+def drop_file_glues(nb: nbformat.NotebookNode) -> None:
+    """Remove from ``nb`` the outputs that glue a file for the site (reserved names,
+    :func:`ldil2.results.format.is_file_glue`: the RTF tables and listings). The build has
+    collected them (:func:`ldil2.pipeline.results.glued_files`) and writes them as files; no
+    page shows them, and a listing's RTF of a large release is most of its notebook's bytes,
+    which Sphinx would otherwise read on every build of the page."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.outputs = [
+            output
+            for output in cell.get("outputs", [])
+            if not ard_format.is_file_glue(
+                output.get("metadata", {}).get("scrapbook", {}).get("name", "")
+            )
+        ]
+
+
 def staged_page(
     nb: nbformat.NotebookNode, name: str, has_rows: bool, source: Path | None = None
 ) -> bytes:
     """The bytes of a page as staged: the executed notebook ``nb``, with the current markdown
-    of its chapter ``source`` (:func:`with_current_markdown`) when given, cells numbered
-    (:func:`numbered_ids`) and :func:`results_link_cell` appended (``nb`` may be changed)."""
+    of its chapter ``source`` (:func:`with_current_markdown`) when given, without its file glues
+    (:func:`drop_file_glues`), cells numbered (:func:`numbered_ids`) and
+    :func:`results_link_cell` appended (``nb`` may be changed)."""
     if source is not None:
         nb = with_current_markdown(nb, read_chapter(source))
+    drop_file_glues(nb)
     numbered_ids(nb)
     cell = results_link_cell(name, has_rows)
     if cell.source:
