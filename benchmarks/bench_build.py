@@ -29,7 +29,6 @@ import os
 import re
 import resource
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -153,7 +152,9 @@ class LiveServe:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.process.send_signal(signal.SIGINT)
+        # SIGTERM, not Ctrl-C's SIGINT: a benchmark started in the background of a shell runs
+        # with SIGINT ignored, and so does its serve (the fork server ends with its parent)
+        self.process.terminate()
         self.process.wait(timeout=60)
 
     def _log(self) -> str:

@@ -1,4 +1,4 @@
-"""Tests of ldil2.pipeline.results.glued_scalar: which glued reprs are values of the results file."""
+"""Tests of ldil2.pipeline.results.glued_scalar: which glued reprs the results file keeps."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -80,13 +80,17 @@ class WarmBuilder:
         self.context = multiprocessing.get_context("forkserver")
         self.context.set_forkserver_preload(list(imports))
 
-    def build(self, args: tuple[Any, ...], errors: Path) -> int:
-        """One build, ``build_command(*args)`` (:func:`ldil2.pipeline.build.build_command`), in
-        a forked process whose standard error goes to ``errors``; its exit status."""
-        process = self.context.Process(target=build_in_child, args=(self.root, args, errors))
+    def run(self, target: Callable[..., object], args: tuple[Any, ...]) -> int:
+        """``target(*args)`` in a process forked from the warm process; its exit status."""
+        process = self.context.Process(target=target, args=args)
         process.start()
         process.join()
         return process.exitcode if process.exitcode is not None else 1
+
+    def build(self, args: tuple[Any, ...], errors: Path) -> int:
+        """One build, ``build_command(*args)`` (:func:`ldil2.pipeline.build.build_command`), in
+        a forked process whose standard error goes to ``errors``; its exit status."""
+        return self.run(build_in_child, (self.root, args, errors))
 
 
 def build_in_child(root: Path, args: tuple[Any, ...], errors: Path) -> None:
