@@ -247,6 +247,34 @@ def test_failing_cell_in_a_warm_kernel_is_named(tmp_path: Path):
     assert again.cells[0].outputs[0].data["text/plain"] == "2"  # the kernel is still usable
 
 
+def test_a_standing_kernel_is_attached_by_one_worker_at_a_time_and_outlives_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """serve's standing kernels: a build's worker attaches to a free one (no kernel started),
+    runs chapters on it with the same reset as its own, and disconnecting leaves it running
+    for the next build."""
+    standing = kernels.StandingKernels(tmp_path, [], 1, {"LDIL2_STANDING_PROBE": "yes"})
+    try:
+        monkeypatch.setenv(kernels.STANDING_KERNELS_ENV, standing.ensure())
+        probe = "import os\nprint(os.environ.get('LDIL2_STANDING_PROBE'), os.getpid())"
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(probe)])
+        claimed = kernels.claim_standing_kernel()
+        assert claimed is not None
+        kernel, lock = claimed
+        assert kernels.claim_standing_kernel() is None  # held by the first worker
+        first = kernel.execute(notebook).cells[0].outputs[0].text
+        kernel.shutdown()
+        lock.close()
+        assert standing.kernels[0] is not None and standing.kernels[0].is_alive()
+        again, lock = kernels.claim_standing_kernel()
+        second = again.execute(notebook).cells[0].outputs[0].text
+        again.shutdown()
+        lock.close()
+    finally:
+        standing.shutdown()
+    assert first.startswith("yes ") and second == first  # the same kernel, its environment
+
+
 # ---------------------------------------------------------------------------------------------
 # Builds of the tiny book
 # ---------------------------------------------------------------------------------------------

@@ -118,6 +118,15 @@ def test_serve_rebuilds_on_save_and_reloads_the_page(tiny_book: Path, tmp_path: 
                 "document.body.innerText.includes('Fixed again')", timeout=240_000
             )
             assert page.query_selector("#ldil2-build-status") is None
+            # a code edit executes the chapter on serve's standing kernel: no kernel started
+            code = "\n```{code-cell} ipython3\n6 * 7\n```\n"
+            alpha.write_text(good.replace("# alpha", "# alpha\n\nCode edited.") + code)
+            page.wait_for_function(
+                "document.body.innerText.includes('Code edited')", timeout=240_000
+            )
+            report = json.loads((tmp_path / "o" / "report.json").read_text(encoding="utf-8"))
+            assert report["chapters"]["chapters/alpha"]["status"] == "executed"
+            assert report["totals"]["kernels_started"] == 0
     finally:
         os.killpg(process.pid, signal.SIGINT)
         try:

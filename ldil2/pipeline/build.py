@@ -67,7 +67,7 @@ from ldil2.pipeline.edition import (
     book_edition,
 )
 from ldil2.pipeline.execute import chapter_modules, execute_chapter, kernel_env
-from ldil2.pipeline.kernels import WarmKernel
+from ldil2.pipeline.kernels import WarmKernel, claim_standing_kernel
 from ldil2.pipeline.results import (
     RESULTS_FILE,
     ard_files,
@@ -153,15 +153,20 @@ def _init_worker(kernel_log: Path, root: Path, modules: list[str], fits: Path) -
 
 
 def _worker_kernel() -> tuple[WarmKernel, bool]:
-    """The worker's warm kernel, started (with the imports of every chapter to run,
-    :func:`chapter_modules`) on first use and stopped when the worker exits; and whether this
-    call started it."""
+    """The worker's warm kernel and whether this call started it: on first use, a standing
+    kernel of ``serve`` when one is free (:func:`claim_standing_kernel`: no kernel started),
+    else one started here with the imports of every chapter to run (:func:`chapter_modules`);
+    disconnected or stopped when the worker exits."""
     if "kernel" in _WORKER:
         return _WORKER["kernel"], False
-    kernel = WarmKernel(_WORKER["root"], _WORKER["modules"])
+    claimed = claim_standing_kernel()
+    if claimed is not None:
+        kernel, _WORKER["standing_lock"] = claimed
+    else:
+        kernel = WarmKernel(_WORKER["root"], _WORKER["modules"])
     multiprocessing.util.Finalize(kernel, kernel.shutdown, exitpriority=10)
     _WORKER["kernel"] = kernel
-    return kernel, True
+    return kernel, claimed is None
 
 
 def progress(line: str) -> None:

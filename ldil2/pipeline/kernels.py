@@ -12,9 +12,12 @@ A chapter's outputs therefore do not depend on which chapters ran before it in t
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
@@ -68,12 +71,10 @@ class WarmKernel:
         self.km = AsyncKernelManager(kernel_name=kernel_name)
         self.kernel_name = kernel_name
         self.kc = None
+        self.owned = True
         try:
             run_sync(self.km.start_kernel)(cwd=str(cwd))
-            self.kc = self.km.client()
-            self.kc.start_channels()
-            run_sync(self.kc.wait_for_ready)(timeout=STARTUP_TIMEOUT)
-            self.kc.allow_stdin = False
+            self._connect()
             module = warm_kernel.__name__
             self._run_hidden(
                 f"import {module}\n{module}.warm_up({modules!r}, {str(cwd)!r})\ndel {PACKAGE}"
@@ -81,6 +82,33 @@ class WarmKernel:
         except Exception as error:
             self.shutdown()
             raise KernelError(f"kernel {kernel_name!r}: {type(error).__name__}: {error}") from None
+
+    @classmethod
+    def attach(cls, connection_file: Path) -> WarmKernel:
+        """The warm kernel another process started and keeps (a standing kernel of ``serve``,
+        :class:`StandingKernels`), reached through its connection file; :meth:`shutdown` only
+        disconnects from it.
+
+        Raises
+        ------
+        KernelError : the kernel does not answer
+        """
+        kernel = cls.__new__(cls)
+        kernel.km = AttachedKernelManager(connection_file=str(connection_file))
+        kernel.kernel_name, kernel.kc, kernel.owned = KERNEL_NAME, None, False
+        try:
+            kernel.km.load_connection_file()
+            kernel._connect()
+        except Exception as error:
+            kernel.shutdown()
+            raise KernelError(f"kernel of {connection_file}: {error}") from None
+        return kernel
+
+    def _connect(self) -> None:
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        run_sync(self.kc.wait_for_ready)(timeout=STARTUP_TIMEOUT)
+        self.kc.allow_stdin = False
 
     def _client(self, nb: nbformat.NotebookNode) -> NotebookClient:
         client = NotebookClient(
@@ -118,10 +146,86 @@ class WarmKernel:
             source = nb.cells[index].source if failed else ""
             raise CellError(index, source, error.ename, error.evalue) from None
 
+    def is_alive(self) -> bool:
+        """Whether the kernel still runs (its process, or its heartbeat when attached)."""
+        if self.owned:
+            return bool(run_sync(self.km.is_alive)())
+        return self.kc is not None and bool(self.kc.is_alive())
+
     def shutdown(self) -> None:
-        """Stop the kernel and its channels (safe to call twice)."""
+        """Stop the kernel (when this process started it) and its channels (safe to call
+        twice)."""
         if self.kc is not None:
             self.kc.stop_channels()
             self.kc = None
-        if self.km.has_kernel:
+        if self.owned and self.km.has_kernel:
             run_sync(self.km.shutdown_kernel)(now=True)
+
+
+class AttachedKernelManager(AsyncKernelManager):
+    """The manager of a kernel that another process started: it knows the kernel's connection
+    file only. nbclient starts a kernel when its manager has none; this one says it has one (and
+    that it is alive: the client's heartbeat tells when it dies), so nbclient runs the cells on
+    the attached kernel and, not owning the manager, never stops it."""
+
+    @property
+    def has_kernel(self) -> bool:
+        return True
+
+    async def is_alive(self) -> bool:  # type: ignore[override]
+        return True
+
+
+class StandingKernels:
+    """The warm kernels ``serve`` keeps between rebuilds, one per worker: each is started in
+    ``cwd`` with ``modules`` imported and the environment ``env`` added, and announced by its
+    connection file, which the build's workers find in the environment variable
+    :data:`STANDING_KERNELS_ENV` and attach to (:meth:`WarmKernel.attach`), each holding the
+    lock file beside it while it uses the kernel. A kernel found dead before a build is started
+    again."""
+
+    def __init__(self, cwd: Path, modules: list[str], count: int, env: dict[str, str]) -> None:
+        self.cwd, self.modules, self.env = cwd, modules, env
+        self.kernels: list[WarmKernel | None] = [None] * count
+
+    def ensure(self) -> str:
+        """Start the kernels that are not running; the value of :data:`STANDING_KERNELS_ENV`
+        (their connection files)."""
+        saved = dict(os.environ)
+        os.environ.update(self.env)
+        try:
+            for index, kernel in enumerate(self.kernels):
+                if kernel is None or not kernel.is_alive():
+                    if kernel is not None:
+                        kernel.shutdown()
+                    self.kernels[index] = WarmKernel(self.cwd, self.modules)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        files = [k.km.connection_file for k in self.kernels if k is not None]
+        return os.pathsep.join(files)
+
+    def shutdown(self) -> None:
+        for kernel in self.kernels:
+            if kernel is not None:
+                kernel.shutdown()
+        self.kernels = [None] * len(self.kernels)
+
+
+STANDING_KERNELS_ENV = "LDIL2_STANDING_KERNELS"
+"""Environment variable of a build run by ``serve``: the connection files of its standing
+kernels (:class:`StandingKernels`), separated by ``os.pathsep``."""
+
+
+def claim_standing_kernel() -> tuple[WarmKernel, Any] | None:
+    """A standing kernel no other worker uses, attached, with the lock held (released when the
+    returned lock file closes, at the latest when this process ends); None when there is none
+    free or none answers."""
+    for name in filter(None, os.environ.get(STANDING_KERNELS_ENV, "").split(os.pathsep)):
+        lock = open(f"{name}.lock", "w", encoding="utf-8")  # the caller holds it: not "with"
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return WarmKernel.attach(Path(name)), lock
+        except (BlockingIOError, KernelError):
+            lock.close()
+    return None

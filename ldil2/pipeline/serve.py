@@ -20,6 +20,7 @@ import contextlib
 import html
 import json
 import queue
+import signal
 import sys
 import tempfile
 import threading
@@ -33,11 +34,15 @@ from typing import Any
 import watchfiles
 import yaml
 
+from ldil2.contract import FIT_STORE_ENV
+from ldil2.pipeline.build import FITS_DIR
 from ldil2.pipeline.cache import PACKAGE_DIR
 from ldil2.pipeline.common import BuildError
 from ldil2.pipeline.config import read_parameters
+from ldil2.pipeline.execute import chapter_modules, kernel_env
+from ldil2.pipeline.kernels import STANDING_KERNELS_ENV, StandingKernels
 from ldil2.pipeline.stage import SITE_KEY_FILE
-from ldil2.pipeline.toc import parse_overrides
+from ldil2.pipeline.toc import parse_overrides, toc_documents
 from ldil2.pipeline.warm_builder import WarmBuilder, warm_imports
 
 # Folders of the book root watched with everything under them (besides the package and the
@@ -201,6 +206,10 @@ class LivePreview:
         self.changes: queue.Queue[set[Path]] = queue.Queue()
         self.stop = threading.Event()
         self.builder = WarmBuilder(root, warm_imports(root))
+        jobs = int(build_args[3])
+        chapters = [root / f"{name}.md" for name in toc_documents(root)]
+        env = {**kernel_env(), FIT_STORE_ENV: str(out / FITS_DIR)}
+        self.kernels = StandingKernels(root, chapter_modules(chapters), jobs, env)
 
     def current(self) -> Status:
         with self.lock:
@@ -213,7 +222,8 @@ class LivePreview:
             self.status.state = "building"
         with tempfile.TemporaryDirectory(prefix="ldil2-serve-") as tmp:
             errors = Path(tmp) / "stderr"
-            code = self.builder.build(self.build_args, errors)
+            standing = {STANDING_KERNELS_ENV: self.kernels.ensure()}
+            code = self.builder.build(self.build_args, errors, standing)
             text = errors.read_text(encoding="utf-8") if errors.is_file() else ""
         sys.stderr.write(text)
         ok = code == 0
@@ -294,11 +304,14 @@ def serve_command(
         ]
         for watcher in watchers:
             watcher.start()
-        preview.build()
+        # SIGTERM stops serve as Ctrl-C does: the standing kernels are stopped, not orphaned
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         try:
+            preview.build()
             preview.rebuild_on_change()
         except KeyboardInterrupt:
             print("[serve   ] stopped", flush=True)
         finally:
             preview.stop.set()
+            preview.kernels.shutdown()
     return 0

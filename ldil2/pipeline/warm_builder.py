@@ -87,15 +87,17 @@ class WarmBuilder:
         process.join()
         return process.exitcode if process.exitcode is not None else 1
 
-    def build(self, args: tuple[Any, ...], errors: Path) -> int:
+    def build(self, args: tuple[Any, ...], errors: Path, env: dict[str, str]) -> int:
         """One build, ``build_command(*args)`` (:func:`ldil2.pipeline.build.build_command`), in
-        a forked process whose standard error goes to ``errors``; its exit status."""
-        return self.run(build_in_child, (self.root, args, errors))
+        a forked process with ``env`` added to its environment (the fork server's, from its
+        start) and its standard error to ``errors``; its exit status."""
+        return self.run(build_in_child, (self.root, args, errors, env))
 
 
-def build_in_child(root: Path, args: tuple[Any, ...], errors: Path) -> None:
-    """The forked build: standard error to ``errors``, the book root as working directory, then
-    ``build_command(*args)``; exits with its status."""
+def build_in_child(root: Path, args: tuple[Any, ...], errors: Path, env: dict[str, str]) -> None:
+    """The forked build: ``env`` added to the environment, standard error to ``errors``, the
+    book root as working directory, then ``build_command(*args)``; exits with its status."""
+    os.environ.update(env)
     fd = os.open(errors, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(fd, sys.stderr.fileno())
     os.close(fd)
