@@ -142,6 +142,6 @@ META_ASSESSED = "assessed_for_eligibility"  # optional metadata.yml key: people 
 IMPUTATION_BASELINE, IMPUTATION_OUTCOME = "baseline", "outcome"
 
 # the environment variable through which a build lends its executing chapters a folder where
-# each model fitted by one chapter is kept for the others (stats.longitudinal.fitted_once; set
+# each model fitted by one chapter is kept for the others (stats.fits.fitted_once; set
 # by the pipeline, unset when a chapter runs alone)
 FIT_STORE_ENV = "LDIL2_FIT_STORE"

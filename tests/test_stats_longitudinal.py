@@ -8,25 +8,18 @@ and never runs R.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import pickle
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.genmod.generalized_estimating_equations
 
 from ldil2 import contract as c
-from ldil2.stats import longitudinal
 from ldil2.stats.longitudinal import (
-    fit_key,
     gee_binary,
     mixed_change,
     reml_variance,
     satterthwaite_df,
-    shared_fit,
 )
 
 R = Path(__file__).parent / "fixtures" / "r"
@@ -152,58 +145,3 @@ def test_gee_binary_is_fitted_once_per_input_and_outcome(table, gee):
     renamed = table.assign(acr50=table["acr20"])  # the same values under another outcome
     assert gee_binary(renamed, "acr50") is not gee
     assert gee_binary(table, "acr20", weeks=(12, 24)) is not gee
-
-
-def test_fit_key_covers_values_columns_dtypes_and_arguments(table):
-    data = table[["subject_id", "week", "acr20"]].dropna()
-    key = fit_key("gee_binary", data, ("acr20",))
-    assert fit_key("gee_binary", data.copy(), ("acr20",)) == key
-    assert fit_key("mixed_change", data, ("acr20",)) != key
-    assert fit_key("gee_binary", data, ("acr50",)) != key
-    assert fit_key("gee_binary", data.astype({"week": float}), ("acr20",)) != key
-    assert fit_key("gee_binary", data.rename(columns={"acr20": "y"}), ("acr20",)) != key
-    flipped = data.assign(acr20=1 - data["acr20"])
-    assert fit_key("gee_binary", flipped, ("acr20",)) != key
-
-
-def _stored_fit(store: str, table: pd.DataFrame, out: str) -> None:
-    """In another process (forked: its memory of this process's fits is forgotten first): the
-    GEE of `table` with the fit store `store`; its pickle to `out`."""
-    longitudinal._FITTED.clear()
-    os.environ[c.FIT_STORE_ENV] = store
-    Path(out).write_bytes(pickle.dumps(gee_binary(table, "acr20")))
-
-
-def test_a_build_fit_store_gives_other_processes_the_same_fit_without_fitting(
-    table, gee, tmp_path, monkeypatch
-):
-    store = tmp_path / "fits"
-    store.mkdir()
-    fork = multiprocessing.get_context("fork")
-    first = fork.Process(target=_stored_fit, args=(str(store), table, str(tmp_path / "1")))
-    first.start()
-    first.join()
-    assert first.exitcode == 0
-    assert len(list(store.glob("*.pickle"))) == 1  # the first process fitted and stored it
-    stored = pickle.loads((tmp_path / "1").read_bytes())
-    assert (stored.estimate, stored.p_value, stored.df) == (gee.estimate, gee.p_value, gee.df)
-    pd.testing.assert_frame_equal(stored.per_visit, gee.per_visit, check_exact=True)
-    # a second process reads the stored fit: fitting there would fail
-    monkeypatch.setattr(statsmodels.genmod.generalized_estimating_equations.GEE, "fit", None)
-    second = fork.Process(target=_stored_fit, args=(str(store), table, str(tmp_path / "2")))
-    second.start()
-    second.join()
-    assert second.exitcode == 0
-    read = pickle.loads((tmp_path / "2").read_bytes())
-    assert (read.estimate, read.p_value, read.df) == (gee.estimate, gee.p_value, gee.df)
-    pd.testing.assert_frame_equal(read.per_visit, gee.per_visit, check_exact=True)
-    assert not list(store.glob(".tmp-*"))
-
-
-def test_a_fit_that_raises_stores_nothing(tmp_path):
-    def failing():
-        raise ValueError("not estimable")
-
-    with pytest.raises(ValueError, match="not estimable"):
-        shared_fit(tmp_path, "k", failing)
-    assert not list(tmp_path.glob("*.pickle"))

@@ -132,7 +132,7 @@ class BuildReport:
 
 FITS_DIR = "fits"
 """Folder of ``<out>`` where the executing chapters of a build keep the models they fit for
-each other (:func:`ldil2.stats.longitudinal.shared_fit`); it exists while they execute."""
+each other (:func:`ldil2.stats.fits.shared_fit`); it exists while they execute."""
 
 # The worker's warm kernel and what it is started with (set by _init_worker, in each worker).
 _WORKER: dict[str, Any] = {}
