@@ -174,7 +174,7 @@ def write_results(path: Path, values: dict[str, Scalar], rows: list[Row]) -> Non
     the C encoder of :mod:`json` does (an indented dump takes its pure-Python encoder, ten times
     slower)."""
     document = {"values": values, "ard": ard_format.json_document(rows)}
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
     replace_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
