@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ldil2.pipeline.build import ChapterJob, last_seconds, longest_first
+from ldil2.pipeline.build import ChapterJob
+from ldil2.pipeline.schedule import last_seconds, longest_first
 
 
 def _jobs(*names: str) -> list[ChapterJob]:

@@ -32,7 +32,6 @@ import contextlib
 import fcntl
 import hashlib
 import json
-import math
 import multiprocessing
 import multiprocessing.util
 import os
@@ -77,6 +76,7 @@ from ldil2.pipeline.results import (
     tlf_files,
     write_results,
 )
+from ldil2.pipeline.schedule import last_seconds, longest_first
 from ldil2.pipeline.stage import (
     SITE_KEY_FILE,
     edition_config,
@@ -293,30 +293,6 @@ class _KernelPool:
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=cancel)
         shutil.rmtree(self.fits, ignore_errors=True)
-
-
-def longest_first(jobs: list[ChapterJob], seconds: dict[str, float]) -> list[ChapterJob]:
-    """``jobs`` in the order they are given to the workers: the longest first, by the
-    ``seconds`` each took when it last executed (the previous build's report), a chapter never
-    timed first of all and the others in toc order (a stable sort). On two workers this puts
-    the Primary chapter, whose fits the Methods, Estimands and ledger pages then read from the
-    fit store, at the start and the short pages at the end, instead of leaving one long chapter
-    alone at the end of the toc."""
-    return sorted(jobs, key=lambda job: -seconds.get(job.name, math.inf))
-
-
-def last_seconds(report: Path) -> dict[str, float]:
-    """The seconds each chapter took when the build whose report is ``report`` executed it
-    (nothing for a chapter it reused, or without a readable report)."""
-    try:
-        chapters = json.loads(report.read_text(encoding="utf-8"))["chapters"]
-        return {
-            name: float(entry["seconds"])
-            for name, entry in chapters.items()
-            if entry.get("status") == "executed"
-        }
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
 
 
 def _execute(
