@@ -247,6 +247,47 @@ def test_failing_cell_in_a_warm_kernel_is_named(tmp_path: Path):
     assert again.cells[0].outputs[0].data["text/plain"] == "2"  # the kernel is still usable
 
 
+def test_a_kernel_that_never_answers_is_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The first kernel started hangs without answering (as a wedged ipykernel does); after
+    STARTUP_TIMEOUT it is stopped and a second one, which answers, runs the chapter. Each
+    kernel talks over Unix sockets in a private directory, removed at shutdown."""
+    marker = tmp_path / "first-start"
+    spec = tmp_path / "jupyter" / "kernels" / "hangs-once"
+    spec.mkdir(parents=True)
+    program = (
+        "import os, sys, time\n"
+        f"if not os.path.exists({str(marker)!r}):\n"
+        f"    open({str(marker)!r}, 'w').close()\n"
+        "    time.sleep(600)\n"
+        "os.execv(sys.executable, [sys.executable, '-m', 'ipykernel_launcher', *sys.argv[1:]])\n"
+    )
+    kernel_json = {
+        "argv": [sys.executable, "-c", program, "-f", "{connection_file}"],
+        "display_name": "hangs once",
+        "language": "python",
+    }
+    (spec / "kernel.json").write_text(json.dumps(kernel_json), encoding="utf-8")
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    monkeypatch.setattr(kernels, "STARTUP_TIMEOUT", 3)
+    kernel = kernels.WarmKernel(tmp_path, [], kernel_name="hangs-once")
+    runtime = kernel.runtime
+    try:
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("6 * 7")])
+        answer = kernel.execute(notebook).cells[0].outputs[0].data["text/plain"]
+        assert kernel.km.transport == "ipc" and Path(kernel.km.ip).parent == runtime
+    finally:
+        kernel.shutdown()
+    assert marker.exists() and answer == "42"
+    assert not runtime.exists()
+
+
+def test_a_kernel_that_never_starts_is_named_with_each_attempt(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("JUPYTER_PATH", kernel_trap(tmp_path / "trap")["JUPYTER_PATH"])
+    with pytest.raises(kernels.KernelError) as raised:
+        kernels.WarmKernel(tmp_path, [])
+    assert str(raised.value).count("Kernel died") == kernels.STARTS
+
+
 def test_a_standing_kernel_is_attached_by_one_worker_at_a_time_and_outlives_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):

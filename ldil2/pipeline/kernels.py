@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -31,7 +33,10 @@ from ldil2.pipeline.cache import PACKAGE, imported_names
 KERNEL_NAME = "python3"
 
 
-STARTUP_TIMEOUT = 120  # seconds; a busy 2-core machine starts a kernel in 1-5 s
+STARTUP_TIMEOUT = 60  # seconds; a busy 2-core machine starts a kernel in 1-5 s
+
+
+STARTS = 2  # a kernel that does not answer in STARTUP_TIMEOUT is stopped and one more started
 
 
 class KernelError(RuntimeError):
@@ -60,21 +65,31 @@ def warm_modules(files: Iterable[Path]) -> list[str]:
 
 class WarmKernel:
     """A kernel ``python3`` started in ``cwd`` with ``modules`` imported; :meth:`execute` runs
-    one notebook on it after a reset.
+    one notebook on it after a reset. A kernel that dies or does not answer within
+    :data:`STARTUP_TIMEOUT` is stopped and another started, :data:`STARTS` times in all.
 
     Raises
     ------
-    KernelError : the kernel does not start or the warm-up fails
+    KernelError : no kernel started (each attempt's error is named), or the warm-up failed
     """
 
     def __init__(self, cwd: Path, modules: list[str], kernel_name: str = KERNEL_NAME) -> None:
-        self.km = AsyncKernelManager(kernel_name=kernel_name)
         self.kernel_name = kernel_name
+        self.km: AsyncKernelManager | None = None
         self.kc = None
         self.owned = True
+        self.runtime: Path | None = None
+        failures = []
+        for _attempt in range(STARTS):
+            try:
+                self._start(cwd)
+                break
+            except Exception as error:  # a kernel that died or never answered: start another
+                failures.append(f"{type(error).__name__}: {error}")
+                self.shutdown()
+        else:
+            raise KernelError(f"kernel {kernel_name!r}: {'; then '.join(failures)}")
         try:
-            run_sync(self.km.start_kernel)(cwd=str(cwd))
-            self._connect()
             module = warm_kernel.__name__
             self._run_hidden(
                 f"import {module}\n{module}.warm_up({modules!r}, {str(cwd)!r})\ndel {PACKAGE}"
@@ -82,6 +97,19 @@ class WarmKernel:
         except Exception as error:
             self.shutdown()
             raise KernelError(f"kernel {kernel_name!r}: {type(error).__name__}: {error}") from None
+
+    def _start(self, cwd: Path) -> None:
+        """Start a kernel in ``cwd`` that talks over Unix sockets in a private directory of its
+        own (``ipc``: no TCP port for two kernels started at once to share) and wait until it
+        answers."""
+        self.runtime = Path(tempfile.mkdtemp(prefix="ldil2-kernel-"))
+        self.km = AsyncKernelManager(
+            kernel_name=self.kernel_name,
+            transport="ipc",
+            connection_file=str(self.runtime / "kernel.json"),
+        )
+        run_sync(self.km.start_kernel)(cwd=str(cwd))
+        self._connect()
 
     @classmethod
     def attach(cls, connection_file: Path) -> WarmKernel:
@@ -95,7 +123,7 @@ class WarmKernel:
         """
         kernel = cls.__new__(cls)
         kernel.km = AttachedKernelManager(connection_file=str(connection_file))
-        kernel.kernel_name, kernel.kc, kernel.owned = KERNEL_NAME, None, False
+        kernel.kernel_name, kernel.kc, kernel.owned, kernel.runtime = KERNEL_NAME, None, False, None
         try:
             kernel.km.load_connection_file()
             kernel._connect()
@@ -158,8 +186,11 @@ class WarmKernel:
         if self.kc is not None:
             self.kc.stop_channels()
             self.kc = None
-        if self.owned and self.km.has_kernel:
+        if self.owned and self.km is not None and self.km.has_kernel:
             run_sync(self.km.shutdown_kernel)(now=True)
+        if self.owned and self.runtime is not None:
+            shutil.rmtree(self.runtime, ignore_errors=True)
+            self.runtime = None
 
 
 class AttachedKernelManager(AsyncKernelManager):
