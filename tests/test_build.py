@@ -26,7 +26,7 @@ import yaml
 from conftest import ROOT, run_build, tiny_book_root
 
 from ldil2 import contract
-from ldil2.pipeline import cache, common, execute, results, stage, toc
+from ldil2.pipeline import build, cache, common, execute, results, stage, toc
 
 # The front matter every document shares (style rule 8); only `ldil2: reads:` differs.
 HEADER = {
@@ -302,7 +302,7 @@ def test_results_chapter_runs_after_the_others_and_follows_their_values(tiny_boo
     assert first.returncode == 0, first.stderr
     lines = first.stdout.splitlines()
     done = [i for i, line in enumerate(lines) if line.startswith("[executed]")]
-    assert "chapters/gamma" in lines[done[-1]] and len(done) == 4
+    assert "chapters/gamma" in lines[done[-1]] and len(done) == 4, first.stdout
     glued = staged_glue(out)
     rows = glued["chapters/alpha.ipynb"]["alpha_rows"], glued["chapters/beta.ipynb"]["beta_rows"]
     assert seen() == repr(f"alpha:alpha_rows={rows[0]}, beta:beta_rows={rows[1]}")
@@ -349,6 +349,32 @@ def test_failing_cell_names_chapter_cell_exception_and_keeps_site(tiny_book: Pat
     assert report(out)["chapters"]["chapters/alpha"]["status"] == "failed"
     assert not [p for p in (out / "cache").iterdir() if key[:16] in p.name]
     assert not list(out.rglob(".tmp-*"))
+
+
+def test_a_release_that_passed_is_not_validated_again_until_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    data_dir = shutil.copytree(ROOT / "data", tmp_path / "data")
+    out, graph = tmp_path / "out", cache.import_graph()
+
+    def check_key() -> str:
+        zip_sha = hashlib.sha256(cache.release_zip_bytes(data_dir)).hexdigest()
+        return cache.release_check_key(zip_sha, ROOT, graph)
+
+    validated = []
+    real_load = build.data.load
+    monkeypatch.setattr(build.data, "load", lambda d: validated.append(d) or real_load(d))
+    first = build._checked_release(data_dir, check_key(), out)
+    again = build._checked_release(data_dir, check_key(), out)
+    assert len(validated) == 1 and again.tables == () and again.metadata == first.metadata
+    subjects = data_dir / contract.SUBJECTS
+    lines = subjects.read_text(encoding="utf-8").splitlines()
+    header, row = lines[0].split(","), lines[1].split(",")
+    row[header.index("age")] = "250"
+    subjects.write_text("\n".join([lines[0], ",".join(row), *lines[2:]]) + "\n", encoding="utf-8")
+    with pytest.raises(common.BuildError, match="subjects.csv line 2"):
+        build._checked_release(data_dir, check_key(), out)
+    assert len(validated) == 2
 
 
 @pytest.mark.build

@@ -401,3 +401,47 @@ def test_read_cached_is_nbformat_read_without_validation(tmp_path: Path):
     nbformat.write(nbformat.v4.new_notebook(cells=[cell]), path)
     assert cache.read_cached(path) == nbformat.read(path, as_version=4)
     assert cache.read_cached(path).cells[0].outputs[0].data["text/plain"] == "two\nlines"
+
+
+def test_parses_of_the_last_build_are_recalled_and_an_edit_is_parsed_anew(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """remember_parsed writes the parses; a new process (an empty memory) recalls them and reads
+    the chapters without parsing; an edited chapter, or an unreadable file, means parsing."""
+    chapters = [shutil.copy(ROOT / "chapters" / f"{n}.md", tmp_path) for n in ("safety", "methods")]
+    chapters = [Path(c) for c in chapters]
+    parsed = [toc.read_chapter(md) for md in chapters]
+    store = tmp_path / "cache" / "parsed-chapters.json"
+    toc.remember_parsed(store, chapters)
+    monkeypatch.setattr(toc, "_PARSED", {})
+    toc.recall_parsed(store)
+    real_reads, calls = toc.jupytext.reads, []
+
+    def counted_reads(*args, **kwargs):
+        calls.append(1)
+        return real_reads(*args, **kwargs)
+
+    monkeypatch.setattr(toc.jupytext, "reads", counted_reads)
+    assert [toc.read_chapter(md) for md in chapters] == parsed and calls == []
+    chapters[0].write_text(chapters[0].read_text(encoding="utf-8") + "\nNew prose.\n", "utf-8")
+    assert toc.read_chapter(chapters[0]).cells[-1].source.endswith("New prose.")
+    assert calls == [1]
+    store.write_text("{not json", encoding="utf-8")
+    monkeypatch.setattr(toc, "_PARSED", {})
+    toc.recall_parsed(store)  # ignored: the chapters are parsed again
+    sources = [cell.source for cell in toc.read_chapter(chapters[1]).cells]
+    assert sources == [cell.source for cell in parsed[1].cells] and calls == [1, 1]
+
+
+def test_the_release_check_key_covers_the_release_the_validation_code_and_the_pins(tmp_path):
+    graph = cache.import_graph()
+    checker = cache.reached_modules({cache.RELEASE_CHECKER}, graph)
+    assert {"ldil2.contract", "ldil2.data.checks", "ldil2.data.schemas"} <= checker
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / cache.REQUIREMENTS_FILE).write_text("pandera==1\n", encoding="utf-8")
+    key = cache.release_check_key("a" * 64, root, graph)
+    assert key == cache.release_check_key("a" * 64, root, graph)
+    assert key != cache.release_check_key("b" * 64, root, graph)
+    (root / cache.REQUIREMENTS_FILE).write_text("pandera==2\n", encoding="utf-8")
+    assert key != cache.release_check_key("a" * 64, root, graph)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import importlib.metadata
 import re
+from types import SimpleNamespace
 
+import jinja2
 import pybtex.plugin
 from docutils import nodes
 
@@ -61,3 +63,41 @@ def test_the_plaintext_backend_is_found_without_reading_the_entry_points(monkeyp
 
     monkeypatch.setattr(pybtex.plugin, "entry_points", no_scan)
     assert pybtex.plugin.find_plugin("pybtex.backends", "plaintext") is from_entry_point
+
+
+class _CountingEnvironment(jinja2.Environment):
+    compiled = 0
+
+    def compile(self, *args, **kwargs):
+        type(self).compiled += 1
+        return super().compile(*args, **kwargs)
+
+
+def test_compiled_templates_are_cached_beside_the_doctrees_and_follow_their_source(tmp_path):
+    """A second build's new Jinja environment loads the template compiled by the first; an
+    edited template is compiled anew."""
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "page.html").write_text("<p>{{ title }}</p>", encoding="utf-8")
+    doctrees = tmp_path / "_build" / ".doctrees"
+
+    def build() -> str:
+        environment = _CountingEnvironment(loader=jinja2.FileSystemLoader(templates))
+        app = SimpleNamespace(
+            builder=SimpleNamespace(templates=SimpleNamespace(environment=environment)),
+            doctreedir=str(doctrees),
+        )
+        sphinxext.cache_compiled_templates(app)
+        return environment.get_template("page.html").render(title="Safety")
+
+    assert build() == "<p>Safety</p>" and _CountingEnvironment.compiled == 1
+    assert list((tmp_path / "_build" / sphinxext.TEMPLATE_CACHE).iterdir())
+    assert build() == "<p>Safety</p>" and _CountingEnvironment.compiled == 1  # from the cache
+    (templates / "page.html").write_text("<h1>{{ title }}</h1>", encoding="utf-8")
+    assert build() == "<h1>Safety</h1>" and _CountingEnvironment.compiled == 2
+
+
+def test_a_builder_without_jinja_templates_is_left_alone(tmp_path):
+    app = SimpleNamespace(builder=SimpleNamespace(), doctreedir=str(tmp_path / ".doctrees"))
+    sphinxext.cache_compiled_templates(app)
+    assert not (tmp_path / sphinxext.TEMPLATE_CACHE).exists()

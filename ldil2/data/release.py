@@ -180,19 +180,8 @@ def load(data_dir: str | Path, tables: Iterable[str] | None = None) -> Release:
             frames[name] = (frame, raw)
     if c.SUBJECTS in frames:
         problems += cross_file_rules(frames)
-    metadata: Any = {}
-    meta_path = data_dir / c.METADATA
-    if meta_path.is_file():
-        try:
-            metadata = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, yaml.YAMLError) as error:
-            first_line = str(error).strip().splitlines()[0]
-            problems.append(Problem(c.METADATA, None, None, f"({first_line})", "valid UTF-8 YAML"))
-            metadata = {}
-        else:
-            problems += metadata_problems(metadata)
-    else:
-        problems.append(Problem(c.METADATA, None, None, "(missing)", "file present"))
+    metadata, found = _read_metadata(data_dir)
+    problems += found
     published = _empty_frame(SCHEMAS[c.PUBLISHED])
     if (data_dir / c.PUBLISHED).is_file():
         frame, raw, found = read_csv(data_dir / c.PUBLISHED, SCHEMAS[c.PUBLISHED])
@@ -209,6 +198,37 @@ def load(data_dir: str | Path, tables: Iterable[str] | None = None) -> Release:
         data_dir=data_dir,
         tables=read,
     )
+
+
+def _read_metadata(data_dir: Path) -> tuple[Any, list[Problem]]:
+    """metadata.yml of the release and its problems (``{}`` when it cannot be read)."""
+    meta_path = data_dir / c.METADATA
+    if not meta_path.is_file():
+        return {}, [Problem(c.METADATA, None, None, "(missing)", "file present")]
+    try:
+        metadata = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError) as error:
+        first_line = str(error).strip().splitlines()[0]
+        return {}, [Problem(c.METADATA, None, None, f"({first_line})", "valid UTF-8 YAML")]
+    return metadata, metadata_problems(metadata)
+
+
+def load_metadata(data_dir: str | Path) -> Release:
+    """The release at ``data_dir`` with only ``metadata.yml`` read and checked: no table is read
+    (``tables`` is empty, reading one raises :class:`UndeclaredTableError`) and ``published`` is
+    empty. For a caller that knows the tables valid already: the build, when :func:`load`
+    accepted these very files under this very code before (:mod:`ldil2.pipeline.build`).
+
+    Raises
+    ------
+    ReleaseError : the problems of metadata.yml
+    """
+    data_dir = Path(data_dir)
+    metadata, problems = _read_metadata(data_dir)
+    if problems:
+        raise ReleaseError(sorted(problems, key=problem_order))
+    published = _empty_frame(SCHEMAS[c.PUBLISHED])
+    return Release(frames={}, metadata=metadata, published=published, data_dir=data_dir, tables=())
 
 
 def validate_command(data_dir: str | Path) -> int:

@@ -1,6 +1,7 @@
 """The book build: ``python -m ldil2 build`` (and ``make book``).
 
-1. Validate the data release; stop with its problems if it breaks the contract.
+1. Validate the data release; stop with its problems if it breaks the contract (a release that
+   passed is not validated again under the same code: :func:`release_check_key`).
 2. Execute every document of ``_toc.yml`` (a Jupytext MyST notebook) in a process pool, each
    worker running one warm kernel (:mod:`ldil2.pipeline.kernels`: started and given the heavy
    imports once, reset before each document); reuse an executed notebook from the cache when its
@@ -55,6 +56,7 @@ from ldil2.pipeline.cache import (
     import_graph,
     mark_used,
     read_cached,
+    release_check_key,
     release_zip_bytes,
 )
 from ldil2.pipeline.common import BuildError, ChapterError, replace_atomically, write_if_changed
@@ -92,8 +94,13 @@ from ldil2.pipeline.toc import (
     chapter_reads,
     parse_overrides,
     read_chapter,
+    recall_parsed,
+    remember_parsed,
     toc_documents,
 )
+
+PARSED_FILE = "parsed-chapters.json"  # in <out>/cache: the chapters as the last build parsed them
+CHECKED_FILE = "checked-release"  # in <out>/cache: the key of the last release that passed
 
 
 @dataclass
@@ -380,6 +387,28 @@ def _exclusive(out: Path) -> Iterator[None]:
         yield
 
 
+def _checked_release(data_dir: Path, check_key: str, out: Path) -> data.Release:
+    """The release at ``data_dir``, validated by :func:`ldil2.data.release.load`, unless
+    ``<out>/cache/`` :data:`CHECKED_FILE` holds ``check_key`` (:func:`release_check_key`): the
+    same files passed under the same code before, and only the metadata is read
+    (:func:`~ldil2.data.release.load_metadata`). A release that passes is recorded there.
+
+    Raises
+    ------
+    BuildError : every problem of the release
+    """
+    stamp = out / "cache" / CHECKED_FILE
+    try:
+        if stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == check_key:
+            return data.load_metadata(data_dir)
+        release = data.load(data_dir)
+    except data.ReleaseError as error:
+        count = len(error.problems)
+        raise BuildError(f"data release {data_dir}: {count} problem(s)\n{error}") from None
+    write_if_changed(stamp, f"{check_key}\n".encode())
+    return release
+
+
 def _build_locked(
     root: Path,
     params: dict[str, Any],
@@ -394,11 +423,10 @@ def _build_locked(
     try:
         data_dir = Path(params.get("data_dir", "data"))
         data_dir = data_dir if data_dir.is_absolute() else root / data_dir
-        try:
-            release = data.load(data_dir)
-        except data.ReleaseError as error:
-            count = len(error.problems)
-            raise BuildError(f"data release {data_dir}: {count} problem(s)\n{error}") from None
+        zip_bytes = release_zip_bytes(data_dir)
+        zip_sha = hashlib.sha256(zip_bytes).hexdigest()
+        graph = import_graph()
+        release = _checked_release(data_dir, release_check_key(zip_sha, root, graph), out)
         version = str(release.version)
         report.data = {
             "version": version,
@@ -406,11 +434,9 @@ def _build_locked(
             "directory": str(params.get("data_dir", "data")),
         }
         zip_name = f"data-release-{version}.zip"
-        zip_bytes = release_zip_bytes(data_dir)
-        zip_sha = hashlib.sha256(zip_bytes).hexdigest()
         report.data.update(zip=zip_name, sha256=zip_sha)
         edition = book_edition(root, release.metadata, zip_sha)  # bad edition facts stop here
-        graph = import_graph()
+        recall_parsed(out / "cache" / PARSED_FILE)
         plan = _plan(root, params, data_dir, out / "cache", graph)
         kernels = out / "kernels.log"
         kernels.write_text("", encoding="utf-8")
@@ -448,6 +474,7 @@ def _build_locked(
             }
         execution_seconds = time.perf_counter() - executing
         evict(out / "cache", [job.name for job in plan])
+        remember_parsed(out / "cache" / PARSED_FILE, [job.md_path for job in plan])
         rows = {name: rows[name] for name in sorted(rows)}
         results = ard_files(rows)
         files = tlf_files(glued_files(notebooks), version)  # before staging drops them

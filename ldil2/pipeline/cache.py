@@ -63,6 +63,12 @@ def hash_files(digest: Any, label: str, paths: Iterable[Path]) -> None:
         digest.update(path.read_bytes() if path.is_file() else b"(missing)")
 
 
+def hash_package_files(digest: Any, paths: Iterable[Path]) -> None:
+    for path in paths:
+        digest.update(f"\0pkg:{path.relative_to(PACKAGE_DIR).as_posix()}\0".encode())
+        digest.update(path.read_bytes())
+
+
 def package_files() -> list[Path]:
     """Every file of the ``ldil2`` package (compiled caches excluded), in a fixed order."""
     return sorted(
@@ -177,9 +183,7 @@ def chapter_key(
     digest.update(code_fingerprint(nb).encode())
     located = {k: v for k, v in params.items() if k not in LOCATION_PARAMETERS}
     digest.update(json.dumps(located, sort_keys=True, default=str).encode())
-    for path in code_files(nb, graph):
-        digest.update(f"\0pkg:{path.relative_to(PACKAGE_DIR).as_posix()}\0".encode())
-        digest.update(path.read_bytes())
+    hash_package_files(digest, code_files(nb, graph))
     hash_files(digest, "pins", [root / REQUIREMENTS_FILE])
     data_files = sorted((set(reads) | set(ALWAYS_READ)) - set(BOOK_READS))
     hash_files(digest, "data", [data_dir / name for name in data_files])
@@ -189,6 +193,22 @@ def chapter_key(
         hash_files(digest, "conclusions", [root / CONCLUSIONS_READ])
     if NEEDS_RESULTS in params:
         hash_files(digest, "results", [Path(params[NEEDS_RESULTS])])
+    return digest.hexdigest()
+
+
+# The module whose ``load`` validates a release (ldil2.data.release).
+RELEASE_CHECKER = "ldil2.data.release"
+
+
+def release_check_key(zip_sha: str, root: Path, graph: grimp.ImportGraph) -> str:
+    """sha256 of what the validation of a release depends on: the release itself (``zip_sha``,
+    the SHA-256 of :func:`release_zip_bytes`: every file by name and bytes), the files of
+    ``ldil2`` that :data:`RELEASE_CHECKER` reaches (the import graph ``graph``) and
+    ``requirements.txt`` of the book root (pandera's version). Equal keys, equal verdicts."""
+    digest = hashlib.sha256(f"ldil2-release-check-1\0{zip_sha}".encode())
+    modules = reached_modules({RELEASE_CHECKER}, graph)
+    hash_package_files(digest, sorted(module_file(m) for m in modules))
+    hash_files(digest, "pins", [root / REQUIREMENTS_FILE])
     return digest.hexdigest()
 
 

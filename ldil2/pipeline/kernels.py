@@ -108,7 +108,9 @@ class WarmKernel:
             transport="ipc",
             connection_file=str(self.runtime / "kernel.json"),
         )
-        run_sync(self.km.start_kernel)(cwd=str(cwd))
+        # the kernel's standard output joins this process's standard error (a build worker's
+        # kernel log): whatever a kernel prints outside a cell never cuts a progress line
+        run_sync(self.km.start_kernel)(cwd=str(cwd), stdout=sys.stderr.fileno())
         self._connect()
 
     @classmethod

@@ -2,8 +2,9 @@
 
 It makes the text of the result tables searchable (:func:`separate_html_blocks`), gives the
 bibliography valid ARIA roles (:func:`citation_list_items`), removes duplicate ``<script>``
-elements from every page (:func:`drop_duplicate_scripts`) and registers pybtex's plain-text
-backend once per build (:func:`register_plaintext_backend`).
+elements from every page (:func:`drop_duplicate_scripts`), registers pybtex's plain-text
+backend once per build (:func:`register_plaintext_backend`) and keeps the compiled templates of
+the theme between builds (:func:`cache_compiled_templates`).
 
 Search: a glued table is a raw HTML node. Sphinx's search indexer strips the tags of raw HTML
 without leaving a space, so adjacent cells run together ("Pyrexia</th><td>6" is indexed as the
@@ -30,8 +31,10 @@ half a second for the book's 64 citations on every build that writes the pages).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
+import jinja2
 import pybtex.plugin
 from docutils import nodes
 
@@ -119,9 +122,34 @@ def register_plaintext_backend() -> None:
     pybtex.plugin.register_plugin(group, name, backend, force=True)
 
 
+TEMPLATE_CACHE = "jinja2"
+"""Folder beside the doctrees (``<work>/_build/jinja2``, not part of the site) that holds the
+compiled templates."""
+
+
+def cache_compiled_templates(app) -> None:
+    """``builder-inited`` handler: give the builder's Jinja environment a bytecode cache on disk,
+    so that a rebuild loads the theme's templates compiled instead of compiling them again
+    (Sphinx makes a new environment for every build; Jinja checks each cached template against
+    its source's checksum, so an edited template is compiled anew).
+
+    Parameters
+    ----------
+    app : the Sphinx application; its builder's ``templates.environment``, when a Jinja
+        environment (the HTML builders'), gets a :class:`jinja2.FileSystemBytecodeCache` in
+        :data:`TEMPLATE_CACHE` beside ``app.doctreedir``
+    """
+    environment = getattr(getattr(app.builder, "templates", None), "environment", None)
+    if isinstance(environment, jinja2.Environment):
+        folder = Path(app.doctreedir).parent / TEMPLATE_CACHE
+        folder.mkdir(parents=True, exist_ok=True)
+        environment.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+
+
 def setup(app) -> dict[str, Any]:
     """Register the handlers (Sphinx extension entry point) and the plain-text backend."""
     register_plaintext_backend()
+    app.connect("builder-inited", cache_compiled_templates)
     app.connect("doctree-resolved", separate_html_blocks)
     app.connect("html-page-context", drop_duplicate_scripts)
     app.connect("html-page-context", citation_list_items)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import copy
-import functools
+import hashlib
+import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import nbformat
 import yaml
 
 from ldil2 import contract
-from ldil2.pipeline.common import BuildError
+from ldil2.pipeline.common import BuildError, write_if_changed
 from ldil2.pipeline.config import TOC_FILE
 
 MYST_FORMAT = "md:myst"
@@ -83,14 +84,52 @@ def read_chapter(md_path: Path) -> nbformat.NotebookNode:
     """A Jupytext MyST notebook as a notebook (the format is always given explicitly).
 
     A build reads each chapter several times (its plan, its cache key, the warm-up imports, the
-    staged page); the text is parsed once per process (:func:`_parse_chapter`, keyed by the text
-    itself, so an edited file is parsed anew) and each caller gets its own copy to change."""
-    return copy.deepcopy(_parse_chapter(Path(md_path).read_text(encoding="utf-8")))
+    staged page); the text is parsed once per process (keyed by :func:`parsed_key`, so an edited
+    file is parsed anew; the parses of the previous build are taken from disk by
+    :func:`recall_parsed`) and each caller gets its own copy to change."""
+    text = Path(md_path).read_text(encoding="utf-8")
+    key = parsed_key(text)
+    nb = _PARSED.get(key)
+    if nb is None:
+        nb = _PARSED[key] = jupytext.reads(text, fmt=MYST_FORMAT)
+        while len(_PARSED) > PARSED_KEPT:
+            del _PARSED[next(iter(_PARSED))]  # the oldest
+    return copy.deepcopy(nb)
 
 
-@functools.lru_cache(maxsize=64)
-def _parse_chapter(text: str) -> nbformat.NotebookNode:
-    return jupytext.reads(text, fmt=MYST_FORMAT)
+# Parsed chapters kept by a process (:func:`read_chapter`), the oldest dropped first.
+PARSED_KEPT = 256
+_PARSED: dict[str, nbformat.NotebookNode] = {}
+
+
+def parsed_key(text: str) -> str:
+    """The key of a chapter's parse: SHA-256 of the Jupytext version and the text (another
+    version of Jupytext may parse the same text differently)."""
+    return hashlib.sha256(f"{jupytext.__version__}\0{text}".encode()).hexdigest()
+
+
+def remember_parsed(path: Path, md_paths: Iterable[Path]) -> None:
+    """Write the parses of ``md_paths`` (as they are now) to the JSON file ``path``, for the next
+    build's :func:`recall_parsed`; the file is left alone when it already holds them."""
+    parsed = {}
+    for md_path in md_paths:
+        text = Path(md_path).read_text(encoding="utf-8")
+        key = parsed_key(text)
+        parsed[key] = _PARSED.get(key) or jupytext.reads(text, fmt=MYST_FORMAT)
+    content = json.dumps(parsed, sort_keys=True, separators=(",", ":")).encode() + b"\n"
+    write_if_changed(path, content)
+
+
+def recall_parsed(path: Path) -> None:
+    """Take the parses an earlier build wrote (:func:`remember_parsed`) into this process's
+    memory; a missing or unreadable file is ignored (every chapter is then parsed)."""
+    try:
+        parsed = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(parsed, dict):
+        for key, nb in parsed.items():
+            _PARSED.setdefault(key, nbformat.from_dict(nb))
 
 
 def chapter_reads(nb: nbformat.NotebookNode, md_path: Path) -> tuple[str, ...]:
