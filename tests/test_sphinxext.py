@@ -8,8 +8,11 @@ import re
 from types import SimpleNamespace
 
 import jinja2
+import pybtex.database
 import pybtex.plugin
+from conftest import ROOT
 from docutils import nodes
+from pybtex.style.formatting.plain import Style as PlainStyle
 
 from ldil2.pipeline import sphinxext
 
@@ -101,3 +104,52 @@ def test_a_builder_without_jinja_templates_is_left_alone(tmp_path):
     app = SimpleNamespace(builder=SimpleNamespace(), doctreedir=str(tmp_path / ".doctrees"))
     sphinxext.cache_compiled_templates(app)
     assert not (tmp_path / sphinxext.TEMPLATE_CACHE).exists()
+
+
+def _references():
+    return list(pybtex.database.parse_file(ROOT / "references.bib").entries.values())
+
+
+def test_the_remembering_style_formats_as_the_plain_style(tmp_path, monkeypatch):
+    monkeypatch.setattr(sphinxext, "FORMATTED", sphinxext.FormattedMemory())
+    plain, remembering = PlainStyle(), sphinxext.RememberingPlainStyle()
+    for label, entry in enumerate(_references()):
+        expected = plain.format_entry(str(label), entry)
+        for _ in range(2):  # formatted, then remembered
+            got = remembering.format_entry(str(label), entry)
+            assert (got.key, got.label) == (expected.key, expected.label)
+            assert got.text.render_as("html") == expected.text.render_as("html")
+
+
+def test_formatted_references_are_kept_between_builds_and_follow_the_entry(tmp_path, monkeypatch):
+    """A second build (a new memory loading the file) formats nothing; an edited entry, or the
+    same entry under another label, is formatted anew."""
+    memory = sphinxext.FormattedMemory()
+    monkeypatch.setattr(sphinxext, "FORMATTED", memory)
+    app = SimpleNamespace(doctreedir=str(tmp_path / "_build" / ".doctrees"))
+    (tmp_path / "_build").mkdir()
+    entries = _references()
+    sphinxext.remember_formatted_references(app)
+    first = [sphinxext.RememberingPlainStyle().format_entry("1", e) for e in entries]
+    sphinxext.save_formatted_references(app, None)
+    assert (tmp_path / "_build" / sphinxext.FORMATTED_CACHE).is_file()
+    formatted = []
+    real = PlainStyle.format_entry
+    monkeypatch.setattr(
+        PlainStyle, "format_entry", lambda self, *a: formatted.append(a) or real(self, *a)
+    )
+    sphinxext.remember_formatted_references(app)  # the next build
+    again = [sphinxext.RememberingPlainStyle().format_entry("1", e) for e in entries]
+    assert formatted == [] and [f.text.render_as("text") for f in again] == [
+        f.text.render_as("text") for f in first
+    ]
+    entries[0].fields["title"] = "An edited title"
+    edited = sphinxext.RememberingPlainStyle().format_entry("1", entries[0])
+    sphinxext.RememberingPlainStyle().format_entry("2", entries[1])
+    assert len(formatted) == 2 and "An edited title" in edited.text.render_as("text")
+
+
+def test_the_book_finds_the_remembering_style_under_the_plain_name():
+    sphinxext.setup(SimpleNamespace(connect=lambda *a: None))
+    found = pybtex.plugin.find_plugin(*sphinxext.FORMATTING_STYLE)
+    assert found is sphinxext.RememberingPlainStyle

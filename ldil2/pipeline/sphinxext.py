@@ -3,8 +3,9 @@
 It makes the text of the result tables searchable (:func:`separate_html_blocks`), gives the
 bibliography valid ARIA roles (:func:`citation_list_items`), removes duplicate ``<script>``
 elements from every page (:func:`drop_duplicate_scripts`), registers pybtex's plain-text
-backend once per build (:func:`register_plaintext_backend`) and keeps the compiled templates of
-the theme between builds (:func:`cache_compiled_templates`).
+backend once per build (:func:`register_plaintext_backend`), and keeps the compiled templates of
+the theme (:func:`cache_compiled_templates`) and the formatted references
+(:class:`RememberingPlainStyle`) between builds.
 
 Search: a glued table is a raw HTML node. Sphinx's search indexer strips the tags of raw HTML
 without leaving a space, so adjacent cells run together ("Pyrexia</th><td>6" is indexed as the
@@ -30,13 +31,17 @@ half a second for the book's 64 citations on every build that writes the pages).
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import re
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import pybtex
 import pybtex.plugin
 from docutils import nodes
+from pybtex.style.formatting.plain import Style as PlainStyle
 
 BLOCK_END = re.compile(
     r"(</(?:td|th|tr|thead|tbody|tfoot|caption|table|p|li|ul|ol|div|section|h[1-6])>)(?=<)",
@@ -146,10 +151,101 @@ def cache_compiled_templates(app) -> None:
         environment.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
 
 
+FORMATTING_STYLE = ("pybtex.style.formatting", "plain")
+"""The pybtex style of the book's references (``_config.yml``: ``bibtex_default_style``)."""
+
+FORMATTED_CACHE = "bibtex-formatted.pickle"
+"""File beside the doctrees (``<work>/_build/``) of the references formatted by earlier builds."""
+
+
+def formatted_key(style: PlainStyle, label: str, entry: Any) -> str:
+    """SHA-256 of everything pybtex's template styles format an entry from: pybtex's version,
+    the style's class and options, the label and the entry (key, type, fields, persons)."""
+    persons = [
+        (role, [(p.first_names, p.middle_names, p.prelast_names, p.last_names, p.lineage_names)
+                for p in people])
+        for role, people in sorted(entry.persons.items())
+    ]  # fmt: skip
+    options = (type(style).__qualname__, type(style.name_style).__qualname__,
+               type(style.label_style).__qualname__, type(style.sorting_style).__qualname__,
+               style.abbreviate_names, style.min_crossrefs)  # fmt: skip
+    fields = sorted((name, str(value)) for name, value in entry.fields.items())
+    described = (pybtex.__version__, options, label, entry.key, entry.type, fields, persons)
+    return hashlib.sha256(repr(described).encode()).hexdigest()
+
+
+class FormattedMemory:
+    """The references formatted so far (:func:`formatted_key` -> pickled ``FormattedEntry``), read
+    from and written to the file :meth:`load` names (nothing is written without one)."""
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self.entries: dict[str, bytes] = {}
+        self.added = False
+
+    def load(self, path: Path) -> None:
+        """Start from the entries stored at ``path`` (none when it is missing or unreadable)."""
+        self.path, self.added = path, False
+        try:
+            entries = pickle.loads(path.read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            entries = {}
+        self.entries = entries if isinstance(entries, dict) else {}
+
+    def save(self) -> None:
+        """Write the entries to the loaded path when some were added (atomically)."""
+        if self.path is None or not self.added:
+            return
+        tmp = self.path.with_name(f".tmp-{self.path.name}")
+        tmp.write_bytes(pickle.dumps(self.entries, protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.replace(self.path)
+        self.added = False
+
+
+FORMATTED = FormattedMemory()
+"""The memory of :class:`RememberingPlainStyle` (one build per process: the extension loads it
+when the builder starts and saves it when the build ends)."""
+
+
+class RememberingPlainStyle(PlainStyle):
+    """pybtex's plain style that formats each entry once: an entry formatted by an earlier build
+    with the same label, content and style (:func:`formatted_key`) is taken from
+    :data:`FORMATTED`. sphinxcontrib-bibtex formats every reference of every bibliography twice
+    (the entry and its tooltip) on every build, a quarter of a second for the book's references;
+    the result is the same ``FormattedEntry`` (a new copy for every call)."""
+
+    def format_entry(self, label, entry, bib_data=None):
+        if bib_data is not None:  # cross-references: formatted against the whole database
+            return super().format_entry(label, entry, bib_data)
+        key = formatted_key(self, label, entry)
+        stored = FORMATTED.entries.get(key)
+        if stored is None:
+            stored = pickle.dumps(super().format_entry(label, entry))
+            FORMATTED.entries[key] = stored
+            FORMATTED.added = True
+        return pickle.loads(stored)
+
+
+def remember_formatted_references(app) -> None:
+    """``builder-inited`` handler: load the formatted references of the last build (the file
+    :data:`FORMATTED_CACHE` beside ``app.doctreedir``)."""
+    FORMATTED.load(Path(app.doctreedir).parent / FORMATTED_CACHE)
+
+
+def save_formatted_references(app, exception) -> None:
+    """``build-finished`` handler: store the formatted references when the build succeeded."""
+    if exception is None:
+        FORMATTED.save()
+
+
 def setup(app) -> dict[str, Any]:
-    """Register the handlers (Sphinx extension entry point) and the plain-text backend."""
+    """Register the handlers (Sphinx extension entry point), the plain-text backend and the
+    remembering plain style (in pybtex's registry under the name of the plain style)."""
     register_plaintext_backend()
+    pybtex.plugin.register_plugin(*FORMATTING_STYLE, RememberingPlainStyle, force=True)
     app.connect("builder-inited", cache_compiled_templates)
+    app.connect("builder-inited", remember_formatted_references)
+    app.connect("build-finished", save_formatted_references)
     app.connect("doctree-resolved", separate_html_blocks)
     app.connect("html-page-context", drop_duplicate_scripts)
     app.connect("html-page-context", citation_list_items)
