@@ -9,7 +9,9 @@ that edit: nothing may execute (the earlier outputs are still cached); (f) a col
 release 100 times larger (2,350 participants per arm, from the simulator).
 
 (c), (d) and (e) are the author's loop: ``python -m ldil2 serve`` runs on the snapshot and each
-is timed from the save of the edit to the new site in place (the server's status). (c1), (d1)
+is timed from the save of the edit to the new site in place (the server's status); (c) is the
+median of three prose edits (a second or two each, where a few hundred milliseconds of noise
+decide the ratio), each value printed. (c1), (d1)
 and (e1) are the same edits built by a new ``python -m ldil2 build`` each, without serve.
 Prints the times,
 the ratios against their targets, the load average at the start and the end, and the heaviest
@@ -29,6 +31,7 @@ import os
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -50,6 +53,7 @@ BOOK_FILES = ("_config.yml", "_toc.yml", "parameters.yml", "requirements.txt", "
 NOT_SNAPSHOT = (".venv", ".git", "_build", "_notebooks", "node_modules", "*.egg-info")
 NOT_SNAPSHOT += ("__pycache__",)
 EDITED_CHAPTER = "chapters/safety"
+PROSE_EDITS = 3  # (c) is the median of this many prose edits, one after the other (noise)
 
 
 CPU: dict[str, float] = {}  # CPU seconds (user + system) of each measurement, all processes
@@ -229,11 +233,16 @@ def main() -> None:
     original = module.read_bytes()
     prose = snapshot / f"{EDITED_CHAPTER}.md"
     with LiveServe(snapshot, ours, data, args.jobs) as live:
-        times["c"] = live.rebuild_after(lambda: add_prose(snapshot, "A sentence added."))
-        print(f"(c) prose edit of {EDITED_CHAPTER}, serve  {times['c']:7.1f} s", flush=True)
-        check(not executed(ours) and kernels_started(ours) == 0, "(c) nothing executed", failures)
-        page = (ours / "html" / f"{EDITED_CHAPTER}.html").read_text(encoding="utf-8")
-        check("A sentence added." in page, "(c) the page shows the new sentence", failures)
+        edits = []
+        for number in range(1, PROSE_EDITS + 1):
+            sentence = f"Sentence {number} added."
+            edits.append(live.rebuild_after(lambda s=sentence: add_prose(snapshot, s)))
+            check(not executed(ours) and kernels_started(ours) == 0, "(c) nothing ran", failures)
+            page = (ours / "html" / f"{EDITED_CHAPTER}.html").read_text(encoding="utf-8")
+            check(sentence in page, f"(c) the page shows sentence {number}", failures)
+        times["c"] = statistics.median(edits)
+        each = ", ".join(f"{seconds:.1f}" for seconds in edits)
+        print(f"(c) prose edit of {EDITED_CHAPTER}, serve  {times['c']:7.1f} s (median of {each})")
         times["d"] = live.rebuild_after(lambda: module.write_bytes(original + COMMENT))
         print(f"(d) comment in {module.relative_to(snapshot)}, serve  {times['d']:7.1f} s")
         check(executed(ours) == {EDITED_CHAPTER}, f"(d) only {EDITED_CHAPTER} executed", failures)
