@@ -20,7 +20,7 @@ import yaml
 from conftest import ROOT, run_build, tiny_book_root
 
 from ldil2 import contract
-from ldil2.pipeline import results, stage, toc
+from ldil2.pipeline import results, snapshots, stage, toc
 from ldil2.results import format as ard_format
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -77,6 +77,23 @@ def test_staged_page_links_its_results_and_is_the_same_every_time(tmp_path: Path
 
 
 @pytest.mark.build
+def test_ard_files_are_remembered_for_the_same_rows_and_code(tmp_path, monkeypatch):
+    committed = snapshots.read_snapshot(ROOT / "releases" / "2026.11.1.json")["rows"]
+    rows = {"chapters/primary": committed[:300], "chapters/safety": committed[300:400]}
+    memo = tmp_path / "cache" / "ard-files.json"
+    made = []
+    real = results.ard_files
+    monkeypatch.setattr(results, "ard_files", lambda r: made.append(1) or real(r))
+    first = results.remembered_ard_files(rows, memo, "code 1")
+    assert first == real(rows) and len(made) == 1
+    assert results.remembered_ard_files(rows, memo, "code 1") == first and len(made) == 1
+    results.remembered_ard_files(rows, memo, "code 2")  # the code that writes them changed
+    fewer = {**rows, "chapters/safety": committed[300:399]}
+    assert results.remembered_ard_files(fewer, memo, "code 2") == real(fewer) and len(made) == 3
+    memo.write_text("{not json", encoding="utf-8")
+    assert results.remembered_ard_files(fewer, memo, "code 2") == real(fewer) and len(made) == 4
+
+
 def test_build_writes_the_results_dataset_with_numbers_only(built_book: Path):
     with open(built_book / "results" / "ard.csv", encoding="utf-8", newline="") as handle:
         table = list(csv.DictReader(handle))

@@ -26,7 +26,7 @@ import yaml
 from conftest import ROOT, run_build, tiny_book_root
 
 from ldil2 import contract
-from ldil2.pipeline import build, cache, common, execute, results, stage, toc
+from ldil2.pipeline import cache, common, execute, results, stage, toc
 
 # The front matter every document shares (style rule 8); only `ldil2: reads:` differs.
 HEADER = {
@@ -362,10 +362,10 @@ def test_a_release_that_passed_is_not_validated_again_until_it_changes(
         return cache.release_check_key(zip_sha, ROOT, graph)
 
     validated = []
-    real_load = build.data.load
-    monkeypatch.setattr(build.data, "load", lambda d: validated.append(d) or real_load(d))
-    first = build._checked_release(data_dir, check_key(), out)
-    again = build._checked_release(data_dir, check_key(), out)
+    real_load = cache.data.load
+    monkeypatch.setattr(cache.data, "load", lambda d: validated.append(d) or real_load(d))
+    first = cache.checked_release(data_dir, check_key(), out)
+    again = cache.checked_release(data_dir, check_key(), out)
     assert len(validated) == 1 and again.tables == () and again.metadata == first.metadata
     subjects = data_dir / contract.SUBJECTS
     lines = subjects.read_text(encoding="utf-8").splitlines()
@@ -373,7 +373,7 @@ def test_a_release_that_passed_is_not_validated_again_until_it_changes(
     row[header.index("age")] = "250"
     subjects.write_text("\n".join([lines[0], ",".join(row), *lines[2:]]) + "\n", encoding="utf-8")
     with pytest.raises(common.BuildError, match="subjects.csv line 2"):
-        build._checked_release(data_dir, check_key(), out)
+        cache.checked_release(data_dir, check_key(), out)
     assert len(validated) == 2
 
 

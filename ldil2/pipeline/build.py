@@ -48,10 +48,11 @@ import nbformat
 import yaml
 
 from ldil2 import contract
-from ldil2.data import release as data
 from ldil2.pipeline.cache import (
     cached_path,
     chapter_key,
+    checked_release,
+    code_digest,
     evict,
     import_graph,
     mark_used,
@@ -71,9 +72,9 @@ from ldil2.pipeline.execute import chapter_modules, execute_chapter, kernel_env
 from ldil2.pipeline.kernels import WarmKernel, claim_standing_kernel
 from ldil2.pipeline.results import (
     RESULTS_FILE,
-    ard_files,
     book_rows,
     glued_files,
+    remembered_ard_files,
     results_values,
     tlf_files,
     write_results,
@@ -100,7 +101,8 @@ from ldil2.pipeline.toc import (
 )
 
 PARSED_FILE = "parsed-chapters.json"  # in <out>/cache: the chapters as the last build parsed them
-CHECKED_FILE = "checked-release"  # in <out>/cache: the key of the last release that passed
+ARD_MEMO = "ard-files.json"  # in <out>/cache: the ARD files of the last build and their key
+ARD_WRITER = remembered_ard_files.__module__  # writes them: its code joins their key
 
 
 @dataclass
@@ -387,28 +389,6 @@ def _exclusive(out: Path) -> Iterator[None]:
         yield
 
 
-def _checked_release(data_dir: Path, check_key: str, out: Path) -> data.Release:
-    """The release at ``data_dir``, validated by :func:`ldil2.data.release.load`, unless
-    ``<out>/cache/`` :data:`CHECKED_FILE` holds ``check_key`` (:func:`release_check_key`): the
-    same files passed under the same code before, and only the metadata is read
-    (:func:`~ldil2.data.release.load_metadata`). A release that passes is recorded there.
-
-    Raises
-    ------
-    BuildError : every problem of the release
-    """
-    stamp = out / "cache" / CHECKED_FILE
-    try:
-        if stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == check_key:
-            return data.load_metadata(data_dir)
-        release = data.load(data_dir)
-    except data.ReleaseError as error:
-        count = len(error.problems)
-        raise BuildError(f"data release {data_dir}: {count} problem(s)\n{error}") from None
-    write_if_changed(stamp, f"{check_key}\n".encode())
-    return release
-
-
 def _build_locked(
     root: Path,
     params: dict[str, Any],
@@ -426,7 +406,7 @@ def _build_locked(
         zip_bytes = release_zip_bytes(data_dir)
         zip_sha = hashlib.sha256(zip_bytes).hexdigest()
         graph = import_graph()
-        release = _checked_release(data_dir, release_check_key(zip_sha, root, graph), out)
+        release = checked_release(data_dir, release_check_key(zip_sha, root, graph), out / "cache")
         version = str(release.version)
         report.data = {
             "version": version,
@@ -476,7 +456,8 @@ def _build_locked(
         evict(out / "cache", [job.name for job in plan])
         remember_parsed(out / "cache" / PARSED_FILE, [job.md_path for job in plan])
         rows = {name: rows[name] for name in sorted(rows)}
-        results = ard_files(rows)
+        ard_code = code_digest(ARD_WRITER, graph)
+        results = remembered_ard_files(rows, out / "cache" / ARD_MEMO, ard_code)
         files = tlf_files(glued_files(notebooks), version)  # before staging drops them
         staged = {
             job.name: staged_page(notebooks[job.name], job.name, bool(rows[job.name]), job.md_path)

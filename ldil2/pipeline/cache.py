@@ -22,7 +22,8 @@ import grimp
 import nbformat
 
 from ldil2 import contract
-from ldil2.pipeline.common import zip_bytes
+from ldil2.data import release as data
+from ldil2.pipeline.common import BuildError, write_if_changed, zip_bytes
 from ldil2.pipeline.toc import (
     BOOK_READS,
     CONCLUSIONS_READ,
@@ -206,10 +207,45 @@ def release_check_key(zip_sha: str, root: Path, graph: grimp.ImportGraph) -> str
     ``ldil2`` that :data:`RELEASE_CHECKER` reaches (the import graph ``graph``) and
     ``requirements.txt`` of the book root (pandera's version). Equal keys, equal verdicts."""
     digest = hashlib.sha256(f"ldil2-release-check-1\0{zip_sha}".encode())
-    modules = reached_modules({RELEASE_CHECKER}, graph)
-    hash_package_files(digest, sorted(module_file(m) for m in modules))
+    digest.update(code_digest(RELEASE_CHECKER, graph).encode())
     hash_files(digest, "pins", [root / REQUIREMENTS_FILE])
     return digest.hexdigest()
+
+
+def code_digest(module: str, graph: grimp.ImportGraph) -> str:
+    """sha256 of the files of ``ldil2`` that ``module`` reaches (:func:`reached_modules` in the
+    import graph ``graph``), by relative path and bytes: what that module's results depend on
+    of the package."""
+    digest = hashlib.sha256()
+    hash_package_files(digest, sorted(module_file(m) for m in reached_modules({module}, graph)))
+    return digest.hexdigest()
+
+
+CHECKED_FILE = "checked-release"
+"""In the build's cache folder: the check key of the last release that passed."""
+
+
+def checked_release(data_dir: Path, check_key: str, cache: Path) -> data.Release:
+    """The release at ``data_dir``, validated by :func:`ldil2.data.release.load`, unless the
+    file :data:`CHECKED_FILE` of the folder ``cache`` holds ``check_key``
+    (:func:`release_check_key`): the same files passed under the same code before, and only the
+    metadata is read (:func:`~ldil2.data.release.load_metadata`). A release that passes is
+    recorded there.
+
+    Raises
+    ------
+    BuildError : every problem of the release
+    """
+    stamp = cache / CHECKED_FILE
+    try:
+        if stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == check_key:
+            return data.load_metadata(data_dir)
+        release = data.load(data_dir)
+    except data.ReleaseError as error:
+        count = len(error.problems)
+        raise BuildError(f"data release {data_dir}: {count} problem(s)\n{error}") from None
+    write_if_changed(stamp, f"{check_key}\n".encode())
+    return release
 
 
 def cached_path(cache: Path, name: str, key: str) -> Path:
