@@ -15,12 +15,8 @@ import pandas as pd
 import pytest
 
 from ldil2 import contract as c
-from ldil2.stats.longitudinal import (
-    gee_binary,
-    mixed_change,
-    reml_variance,
-    satterthwaite_df,
-)
+from ldil2.stats.longitudinal import gee_binary, mixed_change
+from ldil2.stats.reml import reml_start, reml_variance, satterthwaite_df
 
 R = Path(__file__).parent / "fixtures" / "r"
 
@@ -57,12 +53,12 @@ def test_mixed_change_satterthwaite_matches_lmertest(mixed, expected):
     result = mixed
     r = {q: r_value(expected, "mixed", q) for q in ("estimate", "df", "p", "lcl", "ucl")}
     assert result.estimate == pytest.approx(r["estimate"], rel=1e-5)
-    assert result.df == pytest.approx(r["df"], rel=1e-3)
+    assert result.df == pytest.approx(r["df"], rel=2e-5)  # REML_GTOL: statsmodels' default 5e-5
     assert result.p_value == pytest.approx(r["p"], abs=1e-5)
     assert (result.ci_low, result.ci_high) == pytest.approx((r["lcl"], r["ucl"]), rel=1e-4)
     for _, visit in result.per_visit.iterrows():
         week = int(visit[c.WEEK])
-        assert visit["df"] == pytest.approx(r_value(expected, "mixed", "df", week), rel=1e-3)
+        assert visit["df"] == pytest.approx(r_value(expected, "mixed", "df", week), rel=2e-5)
         assert visit["p_value"] == pytest.approx(r_value(expected, "mixed", "p", week), abs=1e-5)
         assert visit["ci_low"] == pytest.approx(r_value(expected, "mixed", "lcl", week), rel=1e-4)
 
@@ -118,6 +114,46 @@ def test_satterthwaite_df_of_a_between_subject_contrast_in_a_balanced_design_is_
     s2_u = float((around**2).sum() / (subjects - 2) - s2 / visits)
     parts = reml_variance(x, y, groups, s2_u=s2_u, s2=s2)
     assert satterthwaite_df(np.array([0.0, 1.0]), parts) == pytest.approx(subjects - 2, rel=1e-9)
+
+
+def _dense_reml_variance(x, y, groups, s2_u, s2):
+    """The same quantities with V as one N x N matrix (an independent, slow computation)."""
+    z = (groups[:, None] == np.unique(groups)[None, :]).astype(float)
+    vk = (z @ z.T, np.eye(len(y)))
+    w = np.linalg.inv(s2_u * vk[0] + s2 * vk[1])
+    phi = np.linalg.inv(x.T @ w @ x)
+    p = w - w @ x @ phi @ x.T @ w
+    dphi = tuple(phi @ x.T @ w @ v @ w @ x @ phi for v in vk)
+    py = p @ y
+    hessian = np.array(
+        [[0.5 * np.trace(p @ a @ p @ b) - py @ a @ p @ b @ py for b in vk] for a in vk]
+    )
+    return phi, dphi, np.linalg.inv(-hessian)
+
+
+def test_reml_variance_matches_the_dense_computation_on_unbalanced_blocks():
+    rng = np.random.default_rng(11)
+    groups = np.repeat(np.arange(9), [1, 2, 3, 4, 4, 3, 2, 5, 4])  # blocks of 1 to 5 rows
+    x = np.column_stack([np.ones(len(groups)), groups % 2, rng.normal(size=len(groups))])
+    y = x @ [1.0, 0.5, -0.3] + rng.normal(0, 1.5, 9)[groups] + rng.normal(0, 1, len(groups))
+    parts = reml_variance(x, y, groups, s2_u=2.1, s2=0.9)
+    phi, dphi, theta_cov = _dense_reml_variance(x, y, groups, 2.1, 0.9)
+    np.testing.assert_allclose(parts.phi, phi, rtol=1e-10)
+    for mine, dense in zip(parts.dphi, dphi, strict=True):
+        np.testing.assert_allclose(mine, dense, rtol=1e-9, atol=1e-14)
+    np.testing.assert_allclose(parts.theta_cov, theta_cov, rtol=1e-9)
+
+
+def test_reml_start_estimates_the_variance_ratio_by_anova():
+    rng = np.random.default_rng(3)
+    subjects, visits = 400, 5
+    groups = np.repeat(np.arange(subjects), visits)
+    x = np.column_stack([np.ones(len(groups)), groups % 2])
+    y = x @ [2.0, 1.0] + rng.normal(0, 2.0, subjects)[groups] + rng.normal(0, 1.0, len(groups))
+    start = reml_start(x, y, groups)
+    assert start.cov_re[0, 0] == pytest.approx(4.0, rel=0.15)  # s2_u / s2 = 4 / 1
+    np.testing.assert_allclose(start.fe_params, [2.0, 1.0], atol=0.3)
+    assert reml_start(x[::visits], y[::visits], groups[::visits]) is None  # one row each
 
 
 def test_reml_variance_rejects_a_variance_at_zero():

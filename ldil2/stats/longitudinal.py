@@ -26,6 +26,7 @@ from ldil2.derive.analysis import ACR20, CDAI, base_col, chg_col
 from ldil2.derive.populations import subjects_per_arm
 from ldil2.stats.fits import fitted_once
 from ldil2.stats.proportions import Z95
+from ldil2.stats.reml import RemlVariance, fit_reml, reml_variance, satterthwaite_df
 
 CHG_CDAI, BASE_CDAI = chg_col(CDAI), base_col(CDAI)
 """The default outcome and baseline covariate of the models of a change: CDAI."""
@@ -359,113 +360,6 @@ def _gee_visit(fit: Any, names: list[str], weeks: tuple[int, ...], week: int) ->
     }
 
 
-@dataclass(frozen=True)
-class RemlVariance:
-    """The pieces of the Satterthwaite approximation for a random-intercept model at the REML
-    estimate of theta = (s2_u, s2): the covariance of the fixed effects and how it moves.
-
-    Attributes
-    ----------
-    phi : Phi(theta) = (X' V^-1 X)^-1, the covariance of the fixed effects
-    dphi : dPhi/dtheta_k for k = s2_u, s2
-    theta_cov : A, the asymptotic covariance of (s2_u, s2): the inverse of the observed REML
-        information (minus the Hessian of the REML log-likelihood)
-    """
-
-    phi: np.ndarray
-    dphi: tuple[np.ndarray, np.ndarray]
-    theta_cov: np.ndarray
-
-
-def reml_variance(
-    x: np.ndarray, y: np.ndarray, groups: np.ndarray, s2_u: float, s2: float
-) -> RemlVariance:
-    """Phi(theta), its derivatives and the REML covariance A of theta for the model
-    y = X b + u_group + e, V = s2_u Z Z' + s2 I, computed participant by participant.
-
-    Notes
-    -----
-    With V_k = dV/dtheta_k (Z Z' and I), W = V^-1 and P = W - W X Phi X' W:
-    dPhi/dtheta_k = Phi G_k Phi, G_k = X' W V_k W X; the REML log-likelihood
-    l = -1/2 (log|V| + log|X' W X| + y' P y) has the Hessian
-    d2l/dtheta_k dtheta_l = 1/2 tr(P V_k P V_l) - y' P V_k P V_l P y, with
-    tr(P V_k P V_l) = tr(W V_k W V_l) - 2 tr(Phi X' W V_k W V_l W X) + tr(Phi G_k Phi G_l) and
-    P y = W (y - X b_GLS); A = (-Hessian)^-1. V and W are block diagonal (one block per
-    participant), so nothing of size N x N is formed.
-
-    Raises
-    ------
-    ValueError : the REML information is not positive definite (a variance at its boundary 0)
-
-    References
-    ----------
-    Harville, J Am Stat Assoc 1977;72:320-338; Kuznetsova et al., J Stat Softw 2017;82(13).
-    """
-    _, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
-    blocks = np.split(np.argsort(inverse, kind="stable"), np.cumsum(counts)[:-1])
-    p = x.shape[1]
-    weights, derivatives = [], []
-    info = np.zeros((p, p))
-    g = np.zeros((2, p, p))
-    g2 = np.zeros((2, 2, p, p))
-    trace = np.zeros((2, 2))
-    xwy = np.zeros(p)
-    for rows in blocks:
-        n = len(rows)
-        vk = (np.ones((n, n)), np.eye(n))
-        w = np.linalg.inv(s2_u * vk[0] + s2 * vk[1])
-        wx = w @ x[rows]
-        info += x[rows].T @ wx
-        xwy += wx.T @ y[rows]
-        for k in (0, 1):
-            g[k] += wx.T @ vk[k] @ wx
-            for m in (0, 1):
-                g2[k, m] += wx.T @ vk[k] @ w @ vk[m] @ wx
-                trace[k, m] += np.trace(w @ vk[k] @ w @ vk[m])
-        weights.append(w)
-        derivatives.append(vk)
-    phi = np.linalg.inv(info)
-    beta = phi @ xwy
-    quad = np.zeros((2, 2))
-    xwa = np.zeros((2, p))
-    for rows, w, vk in zip(blocks, weights, derivatives, strict=True):
-        r = w @ (y[rows] - x[rows] @ beta)  # the block of P y
-        a = [vk[k] @ r for k in (0, 1)]
-        for k in (0, 1):
-            xwa[k] += x[rows].T @ w @ a[k]
-            for m in (0, 1):
-                quad[k, m] += a[k] @ w @ a[m]
-    hessian = np.array(
-        [[0.5 * (trace[k, m] - 2 * np.trace(phi @ g2[k, m]) + np.trace(phi @ g[k] @ phi @ g[m]))
-          - (quad[k, m] - xwa[k] @ phi @ xwa[m]) for m in (0, 1)] for k in (0, 1)]
-    )  # fmt: skip
-    information = -hessian
-    if np.any(np.linalg.eigvalsh(information) <= 0):
-        raise ValueError(
-            f"mixed model: REML information {information.tolist()} violates 'positive definite'"
-            " (a variance component at 0); Satterthwaite degrees of freedom undefined"
-        )
-    return RemlVariance(phi, (phi @ g[0] @ phi, phi @ g[1] @ phi), np.linalg.inv(information))
-
-
-def satterthwaite_df(vector: np.ndarray, parts: RemlVariance) -> float:
-    """Satterthwaite degrees of freedom of the contrast c'b, as R's lmerTest computes them.
-
-    Notes
-    -----
-    df = 2 (c' Phi c)^2 / (g' A g), g_k = c' (dPhi/dtheta_k) c, A the REML covariance of the
-    variance parameters (:func:`reml_variance`). lmerTest differentiates over another
-    parameterisation (relative standard deviations); at the REML optimum the result is the same.
-
-    References
-    ----------
-    Satterthwaite, Biometrics Bull 1946;2:110-114; Kuznetsova et al., J Stat Softw 2017;82(13).
-    """
-    variance = float(vector @ parts.phi @ vector)
-    gradient = np.array([vector @ d @ vector for d in parts.dphi])
-    return float(2 * variance**2 / (gradient @ parts.theta_cov @ gradient))
-
-
 MIXED_DF = (
     "t tests and CIs with Satterthwaite degrees of freedom (from the REML covariance of the "
     "variance components, as R's lmerTest)"
@@ -499,8 +393,9 @@ def mixed_change(
     Notes
     -----
     change = arm + week + arm x week + baseline + u_subject + e, u ~ N(0, s2_u), e ~ N(0, s2);
-    statsmodels MixedLM fitted by REML; weeks as factors. The t tests use Phi = (X'V^-1 X)^-1
-    and :func:`satterthwaite_df`; the Wald z uses statsmodels' covariance of the fixed effects.
+    statsmodels MixedLM fitted by REML (:func:`ldil2.stats.reml.fit_reml`); weeks as factors.
+    The t tests use Phi = (X'V^-1 X)^-1 and :func:`satterthwaite_df`; the Wald z uses
+    statsmodels' covariance of the fixed effects.
 
     References
     ----------
@@ -521,7 +416,7 @@ def _mixed_change(
     """:func:`mixed_change` of the rows of :func:`longitudinal_frame`."""
     x = design(data, weeks, interaction=True, covariate=baseline)
     y = data[outcome].astype(float)
-    fit = sm.MixedLM(y, x, groups=data[c.SUBJECT_ID]).fit(reml=True)
+    fit = fit_reml(y, x, data[c.SUBJECT_ID])
     names = list(x.columns)
     params = fit.fe_params.to_numpy()
     parts = reml_variance(
