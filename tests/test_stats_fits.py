@@ -6,13 +6,16 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import statsmodels.genmod.generalized_estimating_equations
+from conftest import ROOT
 
 from ldil2 import contract as c
+from ldil2.book import chapter
 from ldil2.stats import fits
 from ldil2.stats.fits import fit_key, shared_fit
 from ldil2.stats.longitudinal import gee_binary
@@ -83,3 +86,29 @@ def test_a_fit_that_raises_stores_nothing(tmp_path):
     with pytest.raises(ValueError, match="not estimable"):
         shared_fit(tmp_path, "k", failing)
     assert not list(tmp_path.glob("*.pickle"))
+
+
+def test_a_release_is_loaded_once_per_build_and_again_when_a_file_or_the_tables_differ(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """chapter.loaded_once: the first chapter of a build validates the release, another chapter
+    (another process: an empty memory) with the same tables reads the build's store."""
+    data_dir = Path(shutil.copytree(ROOT / "data", tmp_path / "data"))
+    store = tmp_path / "fits"
+    store.mkdir()
+    monkeypatch.setenv(c.FIT_STORE_ENV, str(store))
+    loaded = []
+    real = chapter.data.load
+    monkeypatch.setattr(chapter.data, "load", lambda d, t: loaded.append(t) or real(d, t))
+    tables = [c.ADVERSE_EVENTS]
+    first = chapter.loaded_once(data_dir, tables)
+    fits._FITTED.clear()  # the next chapter's kernel
+    again = chapter.loaded_once(data_dir, tables)
+    assert len(loaded) == 1 and again is not first
+    pd.testing.assert_frame_equal(again.adverse_events, first.adverse_events)
+    assert again.tables == first.tables and again.version == first.version
+    chapter.loaded_once(data_dir, [c.ASSESSMENTS])
+    subjects = data_dir / c.SUBJECTS
+    subjects.write_text(subjects.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    chapter.loaded_once(data_dir, tables)
+    assert loaded == [tables, [c.ASSESSMENTS], tables]

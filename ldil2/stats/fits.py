@@ -51,10 +51,16 @@ def fitted_once(
     ledger) then fit it once between them. The result is immutable (a frozen dataclass whose
     frame is only read) and a stored one is the same values (pickle keeps every float), so
     sharing it changes no number."""
-    key = fit_key(model, data, arguments)
+    return computed_once(fit_key(model, data, arguments), fit)
+
+
+def computed_once(key: str, compute: Callable[[], Result]) -> Result:
+    """`compute()` once per process under `key`, and once per build through the build's fit
+    store (:func:`shared_fit`) when there is one: what :func:`fitted_once` does for a key the
+    caller made (it must name every input of `compute`)."""
     if key not in _FITTED:
         store = os.environ.get(c.FIT_STORE_ENV)
-        _FITTED[key] = shared_fit(Path(store), key, fit) if store else fit()
+        _FITTED[key] = shared_fit(Path(store), key, compute) if store else compute()
     return _FITTED[key]
 
 
