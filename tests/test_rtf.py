@@ -5,6 +5,7 @@ reproduces), page breaks, and the same bytes in two processes."""
 from __future__ import annotations
 
 import os
+import string
 import subprocess
 import sys
 
@@ -14,7 +15,9 @@ import rtflite
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rtf_support import RtfError, parse_rtf
+from rtflite.strwidth import get_string_width
 
+from ldil2.present import rtf
 from ldil2.present.listings import Listing
 from ldil2.present.rtf import PAGE_ROWS, rtf_escape, table_rows, table_rtf
 from ldil2.present.tables import HtmlTable
@@ -152,3 +155,13 @@ def test_table_rtf_same_bytes_in_two_processes():
         for seed in ("1", "2")
     }
     assert len(outputs) == 1 and outputs.pop() == table_rtf(_table(), "Table 14.3.2")
+
+
+def test_cell_widths_are_rtflites_string_widths():
+    """The body font is opened once, and measures every text exactly as rtflite's own
+    get_string_width (the pagination, and so the bytes, follow from it)."""
+    texts = ["", "Yes", "Ld-IL2 + MTX", "12.5", "é ü ≥ 20%", "Injection-site reaction (grade 2)"]
+    visible = string.ascii_letters + string.digits + string.punctuation + " "
+    texts += [visible[i : i + j] for i in range(0, 90, 7) for j in (1, 9, 40)]
+    for text in texts:
+        assert rtf._width(text) == get_string_width(text, font=1, font_size=rtf.BODY_FONT_SIZE)

@@ -18,6 +18,7 @@ control word, and characters outside ASCII are written as RTF Unicode escapes.
 
 from __future__ import annotations
 
+import importlib.resources
 from collections.abc import Sequence
 from functools import cache, lru_cache
 from itertools import accumulate
@@ -25,8 +26,10 @@ from typing import Any
 
 import numpy as np
 import rtflite
+import rtflite.fonts
+from PIL import ImageFont
+from rtflite.fonts_mapping import FontMapping
 from rtflite.services import RTFEncodingService
-from rtflite.strwidth import get_string_width
 
 PAGE_ROWS = 40
 """Rows of one landscape page, title, headings and footnote included (rtflite's ``nrow``): a
@@ -85,12 +88,28 @@ def column_edges(n: int) -> list[float]:
     return list(accumulate(w * PAGE.col_width / sum(relative) for w in relative))
 
 
+@cache
+def _body_font() -> ImageFont.FreeTypeFont:
+    """rtflite's font number 1 (its metric-compatible Times New Roman) at the body size, opened
+    once: rtflite's ``get_string_width`` opens the font file on every call (1.5 s for the cells
+    of the 100-fold listings), and measures as :func:`_width` does."""
+    name = FontMapping.get_font_number_to_name_mapping()[1]
+    path = importlib.resources.files(rtflite.fonts) / FontMapping.get_font_paths()[name]
+    return ImageFont.truetype(str(path), size=BODY_FONT_SIZE)
+
+
+def _width(text: str) -> float:
+    """The width of `text` in inches in the body font: Pillow's advance length at 72 dpi, the
+    value of ``rtflite.strwidth.get_string_width(text, font=1, font_size=BODY_FONT_SIZE)``."""
+    return _body_font().getlength(text) / 72.0
+
+
 @lru_cache(maxsize=1 << 16)
 def _lines(text: str, width: float) -> int:
     """Lines `text` takes in a column `width` inches wide, as rtflite's pagination counts
     them: its width in 9-point Times New Roman (rtflite's metric-compatible font), divided by
     the column width, plus one."""
-    return max(1, int(get_string_width(text, font=1, font_size=BODY_FONT_SIZE) / width) + 1)
+    return max(1, int(_width(text) / width) + 1)
 
 
 def page_starts(
