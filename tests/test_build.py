@@ -19,6 +19,7 @@ import sys
 import time
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pytest
@@ -26,7 +27,7 @@ import yaml
 from conftest import ROOT, run_build, tiny_book_root
 
 from ldil2 import contract
-from ldil2.pipeline import cache, common, execute, results, stage, toc
+from ldil2.pipeline import build, cache, common, execute, results, stage, toc
 
 # The front matter every document shares (style rule 8); only `ldil2: reads:` differs.
 HEADER = {
@@ -349,6 +350,16 @@ def test_failing_cell_names_chapter_cell_exception_and_keeps_site(tiny_book: Pat
     assert report(out)["chapters"]["chapters/alpha"]["status"] == "failed"
     assert not [p for p in (out / "cache").iterdir() if key[:16] in p.name]
     assert not list(out.rglob(".tmp-*"))
+
+
+def test_a_progress_line_is_written_whole_in_one_write(monkeypatch: pytest.MonkeyPatch):
+    """Workers and the build write their lines to one output: each line goes out in a single
+    write with its newline (print's two writes let another process's line in between)."""
+    writes = []
+    stdout = SimpleNamespace(write=writes.append, flush=lambda: None)
+    monkeypatch.setattr(sys, "stdout", stdout)
+    build.progress("[start   ] chapters/beta.md")
+    assert writes == ["[start   ] chapters/beta.md\n"]
 
 
 def test_a_release_that_passed_is_not_validated_again_until_it_changes(

@@ -179,9 +179,12 @@ def _worker_kernel() -> tuple[WarmKernel, bool]:
 
 
 def progress(line: str) -> None:
-    """Print one progress line at once (flushed): the workers print theirs to the same output,
-    and a line left in this process's buffer would be cut by theirs."""
-    print(line, flush=True)
+    """Write one progress line, its newline included, in one write, flushed: the workers write
+    theirs to the same output. ``print`` writes the text and the newline apart, and an unbuffered
+    worker's two writes let another process's line in between ("[start   ] beta.md[executed]
+    index" seen in CI)."""
+    sys.stdout.write(f"{line}\n")
+    sys.stdout.flush()
 
 
 def _execute_job(
