@@ -43,6 +43,8 @@ import pybtex.plugin
 from docutils import nodes
 from pybtex.style.formatting.plain import Style as PlainStyle
 
+from ldil2.pipeline.common import replace_atomically
+
 BLOCK_END = re.compile(
     r"(</(?:td|th|tr|thead|tbody|tfoot|caption|table|p|li|ul|ol|div|section|h[1-6])>)(?=<)",
     re.IGNORECASE,
@@ -196,9 +198,8 @@ class FormattedMemory:
         """Write the entries to the loaded path when some were added (atomically)."""
         if self.path is None or not self.added:
             return
-        tmp = self.path.with_name(f".tmp-{self.path.name}")
-        tmp.write_bytes(pickle.dumps(self.entries, protocol=pickle.HIGHEST_PROTOCOL))
-        tmp.replace(self.path)
+        data = pickle.dumps(self.entries, protocol=pickle.HIGHEST_PROTOCOL)
+        replace_atomically(self.path, lambda tmp: tmp.write_bytes(data))
         self.added = False
 
 

@@ -87,14 +87,18 @@ def read_chapter(md_path: Path) -> nbformat.NotebookNode:
     staged page); the text is parsed once per process (keyed by :func:`parsed_key`, so an edited
     file is parsed anew; the parses of the previous build are taken from disk by
     :func:`recall_parsed`) and each caller gets its own copy to change."""
-    text = Path(md_path).read_text(encoding="utf-8")
+    return copy.deepcopy(_parsed(Path(md_path).read_text(encoding="utf-8"))[1])
+
+
+def _parsed(text: str) -> tuple[str, nbformat.NotebookNode]:
+    """The key and parse of a chapter's text, from this process's memory or parsed now."""
     key = parsed_key(text)
     nb = _PARSED.get(key)
     if nb is None:
         nb = _PARSED[key] = jupytext.reads(text, fmt=MYST_FORMAT)
         while len(_PARSED) > PARSED_KEPT:
             del _PARSED[next(iter(_PARSED))]  # the oldest
-    return copy.deepcopy(nb)
+    return key, nb
 
 
 # Parsed chapters kept by a process (:func:`read_chapter`), the oldest dropped first.
@@ -111,11 +115,7 @@ def parsed_key(text: str) -> str:
 def remember_parsed(path: Path, md_paths: Iterable[Path]) -> None:
     """Write the parses of ``md_paths`` (as they are now) to the JSON file ``path``, for the next
     build's :func:`recall_parsed`; the file is left alone when it already holds them."""
-    parsed = {}
-    for md_path in md_paths:
-        text = Path(md_path).read_text(encoding="utf-8")
-        key = parsed_key(text)
-        parsed[key] = _PARSED.get(key) or jupytext.reads(text, fmt=MYST_FORMAT)
+    parsed = dict(_parsed(Path(md_path).read_text(encoding="utf-8")) for md_path in md_paths)
     content = json.dumps(parsed, sort_keys=True, separators=(",", ":")).encode() + b"\n"
     write_if_changed(path, content)
 
