@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import pickle
 from pathlib import Path
 
 import nbformat
@@ -20,7 +21,8 @@ import yaml
 from conftest import ROOT, run_build, tiny_book_root
 
 from ldil2 import contract
-from ldil2.pipeline import results, snapshots, stage, toc
+from ldil2.pipeline import results, stage, toc
+from ldil2.pipeline.common import memo_key, remembered
 from ldil2.results import format as ard_format
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -76,22 +78,23 @@ def test_staged_page_links_its_results_and_is_the_same_every_time(tmp_path: Path
     assert len(page.cells) == 1  # no rows, no link
 
 
-@pytest.mark.build
-def test_ard_files_are_remembered_for_the_same_rows_and_code(tmp_path, monkeypatch):
-    committed = snapshots.read_snapshot(ROOT / "releases" / "2026.11.1.json")["rows"]
-    rows = {"chapters/primary": committed[:300], "chapters/safety": committed[300:400]}
-    memo = tmp_path / "cache" / "ard-files.json"
+def test_a_memo_is_made_once_per_key_and_again_when_it_cannot_be_read(tmp_path):
+    memo = tmp_path / "cache" / "files.pickle"
     made = []
-    real = results.ard_files
-    monkeypatch.setattr(results, "ard_files", lambda r: made.append(1) or real(r))
-    first = results.remembered_ard_files(rows, memo, "code 1")
-    assert first == real(rows) and len(made) == 1
-    assert results.remembered_ard_files(rows, memo, "code 1") == first and len(made) == 1
-    results.remembered_ard_files(rows, memo, "code 2")  # the code that writes them changed
-    fewer = {**rows, "chapters/safety": committed[300:399]}
-    assert results.remembered_ard_files(fewer, memo, "code 2") == real(fewer) and len(made) == 3
-    memo.write_text("{not json", encoding="utf-8")
-    assert results.remembered_ard_files(fewer, memo, "code 2") == real(fewer) and len(made) == 4
+
+    def make() -> dict[str, bytes]:
+        made.append(1)
+        return {"results/ard.csv": f"made {len(made)}".encode()}
+
+    assert remembered(memo, memo_key("code 1", "rows"), make) == {"results/ard.csv": b"made 1"}
+    assert remembered(memo, memo_key("code 1", "rows"), make) == {"results/ard.csv": b"made 1"}
+    assert remembered(memo, memo_key("code 2", "rows"), make) == {"results/ard.csv": b"made 2"}
+    for made_before, unreadable in enumerate([b"", b"not a pickle", pickle.dumps("no key")], 2):
+        memo.write_bytes(unreadable)
+        value = remembered(memo, memo_key("code 2", "rows"), make)
+        assert value == {"results/ard.csv": f"made {made_before + 1}".encode()}
+    assert sorted(p.name for p in memo.parent.iterdir()) == [memo.name]  # no temporary left
+    assert memo_key("ab", "c") != memo_key("a", "bc")
 
 
 def test_build_writes_the_results_dataset_with_numbers_only(built_book: Path):

@@ -155,20 +155,22 @@ def test_warm_modules_are_third_party_imports_only():
     assert not [m for m in modules if m.split(".")[0] in {"ldil2", "os", "__future__"}]
 
 
-def test_eviction_keeps_the_most_recently_used_entries(tmp_path: Path):
+def test_eviction_keeps_the_most_recently_used_entries_with_their_products(tmp_path: Path):
     for index in range(6):
         path = cache.cached_path(tmp_path, "chapters/alpha", f"{index:016d}")
         path.write_text("{}", encoding="utf-8")
+        cache.products_path(path).write_bytes(b"products")
         os.utime(path, ns=(index * 10**9, index * 10**9))
     gone = cache.cached_path(tmp_path, "chapters/gone", "0" * 16)
     gone.write_text("{}", encoding="utf-8")
+    orphan = cache.products_path(cache.cached_path(tmp_path, "chapters/beta", "1" * 16))
+    orphan.write_bytes(b"products of a notebook removed by hand")
     oldest = cache.cached_path(tmp_path, "chapters/alpha", f"{0:016d}")
     cache.mark_used(oldest)  # used now: the most recent
-    removed = cache.evict(tmp_path, ["chapters/alpha"], keep=3)
+    removed = cache.evict(tmp_path, ["chapters/alpha", "chapters/beta"], keep=3)
     kept = sorted(p.name for p in tmp_path.iterdir())
-    assert kept == sorted(
-        cache.cached_path(tmp_path, "chapters/alpha", f"{i:016d}").name for i in (0, 4, 5)
-    )
+    notebooks = [cache.cached_path(tmp_path, "chapters/alpha", f"{i:016d}") for i in (0, 4, 5)]
+    assert kept == sorted(p.name for p in notebooks + [cache.products_path(p) for p in notebooks])
     assert gone in removed and len(removed) == 4
 
 
@@ -356,6 +358,33 @@ def test_prose_edit_module_edit_and_revert(module_book: Path, tmp_path: Path):
     assert set(statuses(reverted).values()) == {"reused"}
     assert reverted["chapters"]["chapters/beta"]["key"] == prose["chapters"]["chapters/beta"]["key"]
     assert tree_digest(out / "html") == html
+
+
+@pytest.mark.build
+def test_a_rebuild_derives_nothing_again_from_a_notebook_it_has_read(module_book, tmp_path):
+    """What a build takes from an executed notebook (values, rows, files, the staged page) is
+    remembered under the notebook's name and the code that derives it. The probe: alpha's
+    cached notebook is altered behind the build's back (which no build does); a prose edit of
+    beta still shows alpha's page as first derived, and an edit of the deriving code
+    (ldil2/pipeline/results.py, which no chapter imports) derives it anew, executing nothing."""
+    out = tmp_path / "out"
+    build(module_book, out)
+    (notebook,) = (out / "cache").glob("chapters__alpha.*.ipynb")
+    assert cache.products_path(notebook).is_file()
+    notebook.write_text(
+        notebook.read_text(encoding="utf-8").replace("ldil2.contract", "ldil2.altered"), "utf-8"
+    )
+    alpha = out / "html" / "chapters" / "alpha.html"
+    write(module_book, "beta", "ldil2.present.format", version=2)
+    trap = kernel_trap(tmp_path / "trap")
+    assert set(statuses(build(module_book, out, trap)).values()) == {"reused"}
+    assert "version 2" in (out / "html" / "chapters" / "beta.html").read_text(encoding="utf-8")
+    page = alpha.read_text(encoding="utf-8")
+    assert "ldil2.contract" in page and "ldil2.altered" not in page
+    deriving = module_book.parent / "pkg" / "ldil2" / "pipeline" / "results.py"
+    deriving.write_bytes(deriving.read_bytes() + b"\n# a comment\n")
+    assert set(statuses(build(module_book, out, trap)).values()) == {"reused"}
+    assert "ldil2.altered" in alpha.read_text(encoding="utf-8")
 
 
 def _append_after(chapter: Path, line: str, code: str) -> None:

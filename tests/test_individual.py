@@ -18,7 +18,7 @@ from conftest import ROOT, assert_figure_output_deterministic
 from ldil2 import contract as c
 from ldil2.book import chapter, individual, listings, outputs, tlf
 from ldil2.pipeline.common import zip_bytes
-from ldil2.pipeline.results import glued_files, results_values, tlf_files
+from ldil2.pipeline.results import book_files, book_values, notebook_products, tlf_files
 from ldil2.present.format import format_p
 from ldil2.present.individual import bar_outlines, participant_lines
 from ldil2.present.listings import Listing, yes_no
@@ -223,13 +223,20 @@ def _notebook(glues: dict[str, str]) -> nbformat.NotebookNode:
 
 def test_glued_files_collects_file_glues_and_leaves_them_out_of_the_values():
     name = f"{FILE_GLUE_PREFIX}{TLF_DIR}/table-14.1.1.rtf"
-    notebooks = {"chapters/a": _notebook({name: "{\\rtf1 é}", "n_ldil2": "17"})}
-    assert glued_files(notebooks) == {f"{TLF_DIR}/table-14.1.1.rtf": "{\\rtf1 é}".encode()}
-    assert results_values(notebooks) == {"a:n_ldil2": "17"}
+    products = {
+        "chapters/a": notebook_products(
+            _notebook({name: "{\\rtf1 é}", "n_ldil2": "17"}), "chapters/a"
+        )
+    }
+    assert book_files(products) == {f"{TLF_DIR}/table-14.1.1.rtf": "{\\rtf1 é}".encode()}
+    assert book_values(products) == {"a:n_ldil2": "17"}
 
 
 def test_glued_files_refuses_one_path_with_two_contents():
     name = f"{FILE_GLUE_PREFIX}{TLF_DIR}/x.rtf"
     notebooks = {"chapters/a": _notebook({name: "one"}), "chapters/b": _notebook({name: "two"})}
-    with pytest.raises(ValueError, match="x.rtf glued with two contents"):
-        glued_files(notebooks)
+    products = {doc: notebook_products(nb, doc) for doc, nb in notebooks.items()}
+    with pytest.raises(
+        ValueError, match=f"chapters/b: file {TLF_DIR}/x.rtf glued with two contents"
+    ):
+        book_files(products)

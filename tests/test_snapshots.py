@@ -78,9 +78,10 @@ def _build(folder: Path, version: str, chapters: dict[str, dict[str, object]]) -
         name: nbformat.read(_notebook(folder / "stage" / f"{name}.ipynb", glued), as_version=4)
         for name, glued in chapters.items()
     }
-    rows = [r for rs in results.book_rows(notebooks).values() for r in rs]
+    products = {name: results.notebook_products(nb, name) for name, nb in notebooks.items()}
+    rows = [r for name in sorted(products) for r in products[name].rows]
     results.write_results(
-        folder / "stage" / results.RESULTS_FILE, results.results_values(notebooks), rows
+        folder / "stage" / results.RESULTS_FILE, results.book_values(products), rows
     )
     (folder / "results").mkdir(parents=True, exist_ok=True)
     (folder / "results" / "ard.json").write_text(ard_format.to_json(rows))
@@ -105,7 +106,11 @@ def test_results_file_holds_glued_scalars_by_chapter_and_reads_back(tmp_path):
     shown = nbformat.v4.new_code_cell("glue('a', 1.5)")
     shown.outputs = [_glue_output("a", 1.5, display=True)]  # glued with display=True
     index = nbformat.v4.new_notebook(cells=[shown])
-    values = results.results_values({"chapters/primary": primary, "index": index})
+    products = {
+        "chapters/primary": results.notebook_products(primary, "chapters/primary"),
+        "index": results.notebook_products(index, "index"),
+    }
+    values = results.book_values(products)
     assert values == {
         "primary:pct": 70.58823529411765,
         "primary:n": 17,

@@ -10,10 +10,15 @@
    recently used evicted). No kernel starts when every document is reused. Documents whose
    front matter declares ``ldil2: needs: [results]`` run in a second phase, after every other
    document has executed or been reused: the build writes every value glued by the first phase to
-   ``<stage>/results.json`` (values and ARD rows, :func:`write_results`) and injects its path
+   ``<stage>/results.json`` (values and ARD rows, :func:`results_text`) and injects its path
    as the parameter ``results``; the file's bytes join their cache key, so they re-execute
    exactly when some first-phase value changed.
 3. Collect the analysis-results dataset: the ARD rows every document recorded.
+
+   What derives from the executed notebooks alone (each one's rows, values and files, the
+   results files, the ARD files, each staged page) is remembered in ``<out>/cache`` under a key
+   of what it is made of (:func:`_derivers_key`, :func:`_notebooks_key`): a rebuild that reuses
+   every notebook reads none of them again, and a prose edit stages one page anew.
 4. Stage a book tree (the executed ``.ipynb`` in place of each ``.md``, with the chapter's
    current markdown around the cached outputs and a link to its results as CSV, the edition's
    ``_config.yml`` with the data-release notice, the data release as a zip,
@@ -39,16 +44,16 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import yaml
 
 from ldil2 import contract
 from ldil2.pipeline.cache import (
+    REQUIREMENTS_FILE,
     cached_path,
     chapter_key,
     checked_release,
@@ -56,11 +61,19 @@ from ldil2.pipeline.cache import (
     evict,
     import_graph,
     mark_used,
+    products_path,
     read_cached,
     release_check_key,
     release_zip_bytes,
 )
-from ldil2.pipeline.common import BuildError, ChapterError, replace_atomically, write_if_changed
+from ldil2.pipeline.common import (
+    BuildError,
+    ChapterError,
+    memo_key,
+    remembered,
+    replace_atomically,
+    write_if_changed,
+)
 from ldil2.pipeline.config import read_parameters
 from ldil2.pipeline.edition import (
     EDITION_FILE,
@@ -72,12 +85,13 @@ from ldil2.pipeline.execute import chapter_modules, execute_chapter, kernel_env
 from ldil2.pipeline.kernels import WarmKernel, claim_standing_kernel
 from ldil2.pipeline.results import (
     RESULTS_FILE,
-    book_rows,
-    glued_files,
-    remembered_ard_files,
-    results_values,
+    Products,
+    ard_files,
+    book_files,
+    book_values,
+    notebook_products,
+    results_text,
     tlf_files,
-    write_results,
 )
 from ldil2.pipeline.schedule import last_seconds, longest_first
 from ldil2.pipeline.stage import (
@@ -101,8 +115,16 @@ from ldil2.pipeline.toc import (
 )
 
 PARSED_FILE = "parsed-chapters.json"  # in <out>/cache: the chapters as the last build parsed them
-ARD_MEMO = "ard-files.json"  # in <out>/cache: the ARD files of the last build and their key
-ARD_WRITER = remembered_ard_files.__module__  # writes them: its code joins their key
+# In <out>/cache, the memos of what the last build derived from the cached notebooks alone
+# (ldil2.pipeline.common.remembered): the results file of the first phase and of every
+# document, the ARD files, and a folder of the staged pages (one per document).
+FIRST_RESULTS_MEMO = "results-first.pickle"
+RESULTS_MEMO = "results-all.pickle"
+ARD_MEMO = "ard-files.pickle"
+STAGED_MEMOS = "staged"
+DERIVERS = (results_text.__module__, staged_page.__module__)
+"""The modules that derive the build's products from the executed notebooks: their code joins
+the key of every memo of those products (:func:`_derivers_key`)."""
 
 
 @dataclass
@@ -225,42 +247,92 @@ def _locate(job: ChapterJob, data_dir: Path, root: Path, cache: Path, graph: Any
     job.cached = cached_path(cache, job.name, job.key)
 
 
-def _read_executed(
-    jobs: list[ChapterJob], notebooks: dict[str, nbformat.NotebookNode], rows: dict[str, Any]
-) -> None:
-    """Read the executed notebooks of ``jobs`` and their ARD rows into ``notebooks`` and
-    ``rows`` (each notebook is read and parsed once per build)."""
-    read = {job.name: read_cached(job.cached) for job in jobs}
-    notebooks.update(read)
-    rows.update(book_rows(read))
+def _derivers_key(root: Path, graph: Any) -> str:
+    """What every memo of the products derived from the executed notebooks depends on besides
+    those notebooks: the files of ``ldil2`` that :data:`DERIVERS` reach
+    (:func:`code_digest`) and the pins (``requirements.txt``: nbformat, Jupytext)."""
+    pins = (root / REQUIREMENTS_FILE).read_text(encoding="utf-8")
+    return memo_key(*(code_digest(module, graph) for module in DERIVERS), pins)
+
+
+def _notebooks_key(code: str, jobs: Iterable[ChapterJob]) -> str:
+    """The memo key of a product of the executed notebooks of ``jobs`` alone: ``code``
+    (:func:`_derivers_key`) and each document's cached notebook, by name. A cached notebook's
+    name holds its chapter key, and a build executes a chapter only into a name not in the
+    cache, so one name stands for one executed notebook."""
+    return memo_key(code, *sorted(f"{job.name}:{job.cached.name}" for job in jobs))
+
+
+def _read_products(jobs: list[ChapterJob], products: dict[str, Products], code: str) -> None:
+    """Add to ``products`` what the build takes from the executed notebook of each of ``jobs``
+    (:func:`notebook_products`), remembered beside the notebook (:func:`products_path`) under
+    ``code`` (:func:`_derivers_key`): a reused chapter's notebook is not read again."""
+    for job in jobs:
+        products[job.name] = remembered(
+            products_path(job.cached),
+            code,
+            lambda job=job: notebook_products(read_cached(job.cached), job.name),
+        )
 
 
 def _write_results(
-    notebooks: dict[str, nbformat.NotebookNode], rows: dict[str, Any], stage: Path
+    products: dict[str, Products], jobs: list[ChapterJob], stage: Path, memo: Path, code: str
 ) -> Path:
-    """Write ``<stage>/results.json`` (:func:`write_results`: values and ARD rows) from the
-    executed ``notebooks`` and their ``rows``; return its path."""
-    every = [row for name in sorted(rows) for row in rows[name]]
+    """Write ``<stage>/results.json`` (:func:`results_text`: values and ARD rows) of the
+    ``products`` of ``jobs`` (those in ``products``), remembered in ``memo`` under
+    :func:`_notebooks_key`; return its path."""
+    done = [job for job in jobs if job.name in products]
+
+    def text() -> str:
+        rows = [row for name in sorted(products) for row in products[name].rows]
+        return results_text(book_values(products), rows)
+
     results = stage / RESULTS_FILE
-    write_results(results, results_values(notebooks), every)
+    write_if_changed(results, remembered(memo, _notebooks_key(code, done), text).encode())
     return results
 
 
 def _locate_second_phase(
     jobs: list[ChapterJob],
-    notebooks: dict[str, nbformat.NotebookNode],
-    rows: dict[str, Any],
+    products: dict[str, Products],
     stage: Path,
+    memo: Path,
+    code: str,
     locate: Callable[[ChapterJob], None],
 ) -> None:
-    """Write the results file of the executed first-phase ``notebooks`` and their ``rows``
-    (:func:`_write_results`), inject its path as ``results`` into the second-phase jobs and
-    ``locate`` them."""
-    results = _write_results(notebooks, rows, stage)
+    """Write the results file of the first phase's ``products`` (:func:`_write_results`),
+    inject its path as ``results`` into the second-phase jobs and ``locate`` them."""
+    results = _write_results(products, jobs, stage, memo, code)
     for job in jobs:
         if job.second_phase:
             job.params[NEEDS_RESULTS] = str(results)
             locate(job)
+
+
+def _staged_pages(
+    jobs: list[ChapterJob], products: dict[str, Products], folder: Path, code: str
+) -> dict[str, bytes]:
+    """The staged page of each job (:func:`staged_page`), remembered per document in ``folder``
+    under what it is made of: ``code`` (:func:`_derivers_key`), the cached notebook (by name),
+    the chapter's text (its markdown is staged) and whether it has ARD rows. A prose edit stages
+    its one page anew; the memos of documents no longer in the toc are removed."""
+    pages = {}
+    for job in jobs:
+        has_rows = bool(products[job.name].rows)
+        text = job.md_path.read_text(encoding="utf-8")
+        key = memo_key(code, job.cached.name, text, str(has_rows))
+        pages[job.name] = remembered(
+            folder / f"{job.name.replace('/', '__')}.pickle",
+            key,
+            lambda job=job, has_rows=has_rows: staged_page(
+                read_cached(job.cached), job.name, has_rows, job.md_path
+            ),
+        )
+    kept = {f"{job.name.replace('/', '__')}.pickle" for job in jobs}
+    for memo in folder.glob("*.pickle"):
+        if memo.name not in kept:
+            memo.unlink()
+    return pages
 
 
 class _KernelPool:
@@ -322,6 +394,7 @@ def _execute(
             job.status = "reused"
             log(f"[reused  ] {job.name}")
         else:
+            products_path(job.cached).unlink(missing_ok=True)  # of a notebook evicted by hand
             todo.append(job)
     if not todo:
         return
@@ -432,23 +505,25 @@ def _build_locked(
         size = max(1, min(jobs, len(todo) + len(second)))
         chapters = [j.md_path for j in todo or second]
         pool = _KernelPool(root, size, kernels, chapters, graph, out / FITS_DIR)
-        notebooks: dict[str, nbformat.NotebookNode] = {}
-        rows: dict[str, Any] = {}
+        products: dict[str, Products] = {}
+        cache = out / "cache"
+        code = _derivers_key(root, graph)
 
         def locate(job: ChapterJob) -> None:
-            _locate(job, data_dir, root, out / "cache", graph)
+            _locate(job, data_dir, root, cache, graph)
 
         try:
             first = [j for j in plan if not j.second_phase]
             _execute(first, pool, log, seconds)
-            _read_executed(first, notebooks, rows)
-            _locate_second_phase(plan, notebooks, rows, out / "stage", locate)
+            _read_products(first, products, code)
+            stage = out / "stage"
+            _locate_second_phase(plan, products, stage, cache / FIRST_RESULTS_MEMO, code, locate)
             _execute(second, pool, log, seconds)
-            _read_executed(second, notebooks, rows)
+            _read_products(second, products, code)
             # every document's values and rows (the landing page's conclusions_line too), for
             # publishing and the release snapshot; the next build rewrites the file from the
             # first phase before it locates the second, so their cache keys do not see this
-            _write_results(notebooks, rows, out / "stage")
+            _write_results(products, plan, stage, cache / RESULTS_MEMO, code)
         finally:
             pool.shutdown()
             report.chapters = {
@@ -456,16 +531,12 @@ def _build_locked(
                 for job in plan
             }
         execution_seconds = time.perf_counter() - executing
-        evict(out / "cache", [job.name for job in plan])
-        remember_parsed(out / "cache" / PARSED_FILE, [job.md_path for job in plan])
-        rows = {name: rows[name] for name in sorted(rows)}
-        ard_code = code_digest(ARD_WRITER, graph)
-        results = remembered_ard_files(rows, out / "cache" / ARD_MEMO, ard_code)
-        files = tlf_files(glued_files(notebooks), version)  # before staging drops them
-        staged = {
-            job.name: staged_page(notebooks[job.name], job.name, bool(rows[job.name]), job.md_path)
-            for job in plan
-        }
+        evict(cache, [job.name for job in plan])
+        remember_parsed(cache / PARSED_FILE, [job.md_path for job in plan])
+        rows = {name: products[name].rows for name in sorted(products)}
+        results = remembered(cache / ARD_MEMO, _notebooks_key(code, plan), lambda: ard_files(rows))
+        files = tlf_files(book_files(products), version)
+        staged = _staged_pages(plan, products, cache / STAGED_MEMOS, code)
         config = edition_config(root, version, release.is_simulated, zip_name, zip_sha, edition)
         downloads = {
             zip_name: zip_bytes,

@@ -253,6 +253,16 @@ def cached_path(cache: Path, name: str, key: str) -> Path:
     return cache / f"{name.replace('/', '__')}.{key[:16]}.ipynb"
 
 
+PRODUCTS_SUFFIX = ".products.pickle"
+
+
+def products_path(cached: Path) -> Path:
+    """Where the build keeps what it took from the cached notebook ``cached`` (its rows, values
+    and files: :func:`ldil2.pipeline.results.notebook_products`), beside it; removed with it
+    (:func:`evict`)."""
+    return cached.with_name(cached.stem + PRODUCTS_SUFFIX)
+
+
 def read_cached(path: Path) -> nbformat.NotebookNode:
     """A cached executed notebook, read by nbformat's v4 reader (multi-line texts rejoined)
     without validation: the build wrote it with nbformat (which validated it then), and
@@ -267,7 +277,9 @@ def mark_used(path: Path) -> None:
 
 def evict(cache: Path, names: Iterable[str], keep: int = ENTRIES_PER_CHAPTER) -> list[Path]:
     """Remove all but the ``keep`` most recently used cached notebooks of each document in
-    ``names``, and those of documents no longer in ``names``; return what was removed."""
+    ``names``, and those of documents no longer in ``names``, each with its products
+    (:func:`products_path`), and any products whose notebook is gone; return the notebooks
+    removed."""
     groups: dict[str, list[Path]] = {}
     for path in cache.glob("*.ipynb"):
         groups.setdefault(path.name.rsplit(".", 2)[0], []).append(path)
@@ -278,6 +290,10 @@ def evict(cache: Path, names: Iterable[str], keep: int = ENTRIES_PER_CHAPTER) ->
         removed += paths[keep:] if stem in wanted else paths
     for path in removed:
         path.unlink()
+    for products in cache.glob(f"*{PRODUCTS_SUFFIX}"):
+        notebook = products.with_name(products.name.removesuffix(PRODUCTS_SUFFIX) + ".ipynb")
+        if not notebook.is_file():
+            products.unlink()
     return removed
 
 

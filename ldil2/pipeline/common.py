@@ -1,14 +1,20 @@
-"""What every stage of the build shares: its errors and atomic file writes."""
+"""What every stage of the build shares: its errors, atomic file writes and the memos that keep
+what a build made for the next one."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import os
+import pickle
 import tempfile
 import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class BuildError(RuntimeError):
@@ -52,3 +58,34 @@ def zip_bytes(members: Mapping[str, bytes]) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, members[name], compresslevel=9)
     return buffer.getvalue()
+
+
+def memo_key(*parts: str) -> str:
+    """sha256 of ``parts``, each closed by a NUL byte (so ``("ab", "c")`` and ``("a", "bc")``
+    differ): the key of a memo (:func:`remembered`)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def remembered(memo: Path, key: str, make: Callable[[], T]) -> T:
+    """``make()``, kept for the next build in the file ``memo`` under ``key``.
+
+    When ``memo`` holds a value made under the same ``key``, that value is returned and
+    ``make`` is not called; else ``make()`` is, and its value and ``key`` replace the memo
+    (atomically: a killed build leaves the last whole memo, or none). A memo that cannot be read
+    (missing, truncated, written by other code) counts as absent. The key must cover everything
+    the value depends on (:func:`memo_key`). Memos are pickles, which only the build's own
+    cache folder holds: a memo is never read from anywhere else.
+    """
+    unreadable = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError)
+    with contextlib.suppress(*unreadable, ValueError):
+        stored_key, value = pickle.loads(memo.read_bytes())
+        if stored_key == key:
+            return value
+    value = make()
+    data = pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL)
+    replace_atomically(memo, lambda tmp: tmp.write_bytes(data))
+    return value

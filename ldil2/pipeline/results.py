@@ -9,9 +9,10 @@ for ``<out>/results/ard.csv`` and ``ard.json``, the per-page CSV downloads and t
 from __future__ import annotations
 
 import ast
-import hashlib
 import json
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -61,24 +62,20 @@ def glued_scalar(text: str) -> Scalar | None:
     return value if isinstance(value, str | int | float | bool) else None
 
 
-def results_values(notebooks: dict[str, nbformat.NotebookNode]) -> dict[str, Scalar]:
-    """The scalar values glued in executed notebooks, keyed ``<stem>:<glue name>``.
-
-    Parameters
-    ----------
-    notebooks : document name (e.g. ``chapters/primary``) -> executed notebook; the key uses the
-        name's last part (``primary``). Values that are not plain scalars (:func:`glued_scalar`:
-        figures, tables) and the ARD rows (collected by :func:`ard_rows`) are left out.
-    """
+def notebook_values(nb: nbformat.NotebookNode, name: str) -> dict[str, Scalar]:
+    """The scalar values one executed notebook glued, keyed ``<stem>:<glue name>``: the key
+    uses the last part of the document's ``name`` (``chapters/primary`` -> ``primary``). Values
+    that are not plain scalars (:func:`glued_scalar`: figures, tables) and the reserved glues
+    (the ARD rows, collected by :func:`ard_rows`, and the files, by :func:`notebook_files`) are
+    left out."""
     values: dict[str, Scalar] = {}
-    for name, nb in sorted(notebooks.items()):
-        for glue_name, text in glued_values(nb).items():
-            # reserved glues are skipped before they are parsed: a listing's file is megabytes
-            if ard_format.is_ard_glue(glue_name) or ard_format.is_file_glue(glue_name):
-                continue
-            value = glued_scalar(text)
-            if value is not None:
-                values[f"{Path(name).name}:{glue_name}"] = value
+    for glue_name, text in glued_values(nb).items():
+        # reserved glues are skipped before they are parsed: a listing's file is megabytes
+        if ard_format.is_ard_glue(glue_name) or ard_format.is_file_glue(glue_name):
+            continue
+        value = glued_scalar(text)
+        if value is not None:
+            values[f"{Path(name).name}:{glue_name}"] = value
     return values
 
 
@@ -110,25 +107,58 @@ def ard_rows(nb: nbformat.NotebookNode, source: str = "notebook") -> list[Row]:
     return ard_format.sort_rows(rows.values())
 
 
-def glued_files(notebooks: dict[str, nbformat.NotebookNode]) -> dict[str, bytes]:
-    """The files the executed notebooks glued for the site (reserved names
+def notebook_files(nb: nbformat.NotebookNode, name: str) -> dict[str, bytes]:
+    """The files one executed notebook glued for the site (reserved names
     :data:`ldil2.results.format.FILE_GLUE_PREFIX` + path): path on the site -> bytes (the
     glued text, UTF-8).
 
     Raises
     ------
-    ValueError : a file glue that is not text, or one path glued with two contents
+    ValueError : a file glue that is not text (names the document ``name`` and the glue)
     """
     files: dict[str, bytes] = {}
-    for name, nb in sorted(notebooks.items()):
-        for glue_name, text in glued_values(nb).items():
-            if not ard_format.is_file_glue(glue_name):
-                continue
-            content = glued_scalar(text)
-            if not isinstance(content, str):
-                raise ValueError(f"{name}: glue {glue_name} is not the text of a file")
-            path = glue_name.removeprefix(ard_format.FILE_GLUE_PREFIX)
-            if files.setdefault(path, content.encode()) != content.encode():
+    for glue_name, text in glued_values(nb).items():
+        if not ard_format.is_file_glue(glue_name):
+            continue
+        content = glued_scalar(text)
+        if not isinstance(content, str):
+            raise ValueError(f"{name}: glue {glue_name} is not the text of a file")
+        files[glue_name.removeprefix(ard_format.FILE_GLUE_PREFIX)] = content.encode()
+    return files
+
+
+@dataclass(frozen=True)
+class Products:
+    """What the build takes from one executed notebook (:func:`notebook_products`): its ARD
+    rows, its scalar values and the files it glued for the site."""
+
+    rows: list[Row]
+    values: dict[str, Scalar]
+    files: dict[str, bytes]
+
+
+def notebook_products(nb: nbformat.NotebookNode, name: str) -> Products:
+    """:func:`ard_rows`, :func:`notebook_values` and :func:`notebook_files` of the executed
+    notebook of document ``name``."""
+    return Products(ard_rows(nb, name), notebook_values(nb, name), notebook_files(nb, name))
+
+
+def book_values(products: Mapping[str, Products]) -> dict[str, Scalar]:
+    """The values of every document (document name -> its products), in document order."""
+    return {key: value for name in sorted(products) for key, value in products[name].values.items()}
+
+
+def book_files(products: Mapping[str, Products]) -> dict[str, bytes]:
+    """The files every document glued (document name -> its products): path -> bytes.
+
+    Raises
+    ------
+    ValueError : one path glued with two contents (names the document and the path)
+    """
+    files: dict[str, bytes] = {}
+    for name in sorted(products):
+        for path, content in products[name].files.items():
+            if files.setdefault(path, content) != content:
                 raise ValueError(f"{name}: file {path} glued with two contents")
     return files
 
@@ -142,11 +172,6 @@ def tlf_files(files: dict[str, bytes], version: str) -> dict[str, bytes]:
         return dict(files)
     names = {p.removeprefix(f"{ard_format.TLF_DIR}/"): b for p, b in tables.items()}
     return {**files, ard_format.tlf_zip_path(version): zip_bytes(names)}
-
-
-def book_rows(notebooks: dict[str, nbformat.NotebookNode]) -> dict[str, list[Row]]:
-    """Document name -> the ARD rows its executed notebook recorded."""
-    return {name: ard_rows(nb, name) for name, nb in sorted(notebooks.items())}
 
 
 ARD_DIR = "results"
@@ -168,42 +193,18 @@ def ard_files(rows_by_document: dict[str, list[Row]]) -> dict[str, bytes]:
     return files
 
 
-def remembered_ard_files(
-    rows_by_document: dict[str, list[Row]], memo: Path, code: str
-) -> dict[str, bytes]:
-    """:func:`ard_files` of the rows, taken from the JSON file ``memo`` when the last build wrote
-    it for the same rows under the same code, else made and written there (atomically).
-
-    ``code`` is a digest of the modules that write the files
-    (:func:`ldil2.pipeline.cache.code_digest` of this module); the rows count by every field of
-    every row of every document, in order, so an equal key means equal files. Making the files
-    (CSV and JSON of some five thousand rows, and a CSV a page) takes a sixth of a second;
-    reading them back, a few hundredths.
-    """
-    records = {name: [row.record() for row in rows] for name, rows in rows_by_document.items()}
-    described = json.dumps([code, records], separators=(",", ":"), ensure_ascii=False)
-    key = hashlib.sha256(described.encode()).hexdigest()
-    try:
-        stored = json.loads(memo.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        stored = None
-    if isinstance(stored, dict) and stored.get("key") == key:
-        return {path: text.encode() for path, text in stored["files"].items()}
-    files = ard_files(rows_by_document)
-    document = {"key": key, "files": {path: data.decode() for path, data in files.items()}}
-    text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
-    replace_atomically(memo, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    return files
+def results_text(values: dict[str, Scalar], rows: list[Row]) -> str:
+    """The text of a results file: ``{"values": {"<stem>:<glue name>": value}, "ard": <ARD
+    JSON document>}``, deterministic JSON (sorted keys). The file is read by the build and the
+    second-phase chapters, not by people: it is written compact, which the C encoder of
+    :mod:`json` does (an indented dump takes its pure-Python encoder, ten times slower)."""
+    document = {"values": values, "ard": ard_format.json_document(rows)}
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
 
 
 def write_results(path: Path, values: dict[str, Scalar], rows: list[Row]) -> None:
-    """Write the results file of the first phase: ``{"values": {"<stem>:<glue name>": value},
-    "ard": <ARD JSON document>}``, deterministic JSON (sorted keys), atomically. The file is
-    read by the build and the second-phase chapters, not by people: it is written compact, which
-    the C encoder of :mod:`json` does (an indented dump takes its pure-Python encoder, ten times
-    slower)."""
-    document = {"values": values, "ard": ard_format.json_document(rows)}
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+    """Write the results file of ``values`` and ``rows`` (:func:`results_text`) atomically."""
+    text = results_text(values, rows)
     replace_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
