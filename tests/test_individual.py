@@ -221,7 +221,7 @@ def _notebook(glues: dict[str, str]) -> nbformat.NotebookNode:
     return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("", outputs=outputs)])
 
 
-def test_glued_files_collects_file_glues_and_leaves_them_out_of_the_values():
+def test_file_glues_are_collected_as_files_and_left_out_of_the_values():
     name = f"{FILE_GLUE_PREFIX}{TLF_DIR}/table-14.1.1.rtf"
     products = {
         "chapters/a": notebook_products(
@@ -232,7 +232,7 @@ def test_glued_files_collects_file_glues_and_leaves_them_out_of_the_values():
     assert book_values(products) == {"a:n_ldil2": "17"}
 
 
-def test_glued_files_refuses_one_path_with_two_contents():
+def test_one_path_glued_with_two_contents_is_refused():
     name = f"{FILE_GLUE_PREFIX}{TLF_DIR}/x.rtf"
     notebooks = {"chapters/a": _notebook({name: "one"}), "chapters/b": _notebook({name: "two"})}
     products = {doc: notebook_products(nb, doc) for doc, nb in notebooks.items()}

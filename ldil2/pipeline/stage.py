@@ -156,7 +156,7 @@ def numbered_ids(nb: nbformat.NotebookNode) -> None:
 def drop_file_glues(nb: nbformat.NotebookNode) -> None:
     """Remove from ``nb`` the outputs that glue a file for the site (reserved names,
     :func:`ldil2.results.format.is_file_glue`: the RTF tables and listings). The build has
-    collected them (:func:`ldil2.pipeline.results.glued_files`) and writes them as files; no
+    collected them (:func:`ldil2.pipeline.results.notebook_files`) and writes them as files; no
     page shows them, and a listing's RTF of a large release is most of its notebook's bytes,
     which Sphinx would otherwise read on every build of the page."""
     for cell in nb.cells:
