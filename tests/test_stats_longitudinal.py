@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 
 from ldil2 import contract as c
 from ldil2.stats.longitudinal import gee_binary, mixed_change
-from ldil2.stats.reml import reml_start, reml_variance, satterthwaite_df
+from ldil2.stats.reml import fit_reml, reml_start, reml_variance, satterthwaite_df
 
 R = Path(__file__).parent / "fixtures" / "r"
 
@@ -144,16 +145,36 @@ def test_reml_variance_matches_the_dense_computation_on_unbalanced_blocks():
     np.testing.assert_allclose(parts.theta_cov, theta_cov, rtol=1e-9)
 
 
-def test_reml_start_estimates_the_variance_ratio_by_anova():
+def test_reml_start_is_the_optimum_statsmodels_reaches_by_iterating():
     rng = np.random.default_rng(3)
     subjects, visits = 400, 5
     groups = np.repeat(np.arange(subjects), visits)
-    x = np.column_stack([np.ones(len(groups)), groups % 2])
-    y = x @ [2.0, 1.0] + rng.normal(0, 2.0, subjects)[groups] + rng.normal(0, 1.0, len(groups))
+    x = np.column_stack([np.ones(len(groups)), groups % 2, rng.normal(size=len(groups))])
+    y = x @ [2.0, 1.0, 0.3] + rng.normal(0, 2.0, subjects)[groups] + rng.normal(0, 1, len(groups))
+    keep = rng.random(len(y)) > 0.2  # unbalanced: 1 to 5 rows a participant
+    x, y, groups = x[keep], y[keep], groups[keep]
     start = reml_start(x, y, groups)
-    assert start.cov_re[0, 0] == pytest.approx(4.0, rel=0.15)  # s2_u / s2 = 4 / 1
-    np.testing.assert_allclose(start.fe_params, [2.0, 1.0], atol=0.3)
-    assert reml_start(x[::visits], y[::visits], groups[::visits]) is None  # one row each
+    # statsmodels iterating from its own start (BFGS to a tight tolerance)
+    iterated = sm.MixedLM(y, x, groups=groups).fit(reml=True, method="bfgs", gtol=1e-8)
+    ratio = float(np.asarray(iterated.cov_re)[0, 0]) / iterated.scale
+    assert start.cov_re[0, 0] == pytest.approx(ratio, rel=1e-6)
+    np.testing.assert_allclose(start.fe_params, iterated.fe_params, rtol=1e-8)
+    assert reml_start(x, y, np.arange(len(y))) is None  # one row a participant
+    flat = np.tile([0.0, 1.0, 2.0], 6)  # no participant effect: the optimum is s2_u = 0
+    assert reml_start(np.ones((18, 1)), flat, np.repeat(np.arange(6), 3)) is None
+
+
+def test_fit_reml_stops_at_its_start():
+    rng = np.random.default_rng(5)
+    groups = np.repeat(np.arange(60), 4)
+    x = np.column_stack([np.ones(len(groups)), groups % 2])
+    y = x @ [1.0, 0.5] + rng.normal(0, 1.0, 60)[groups] + rng.normal(0, 1.0, len(groups))
+    start, fit = reml_start(x, y, groups), fit_reml(y, x, groups)
+    assert fit.converged  # and where it started: its gradient there was below the tolerance
+    assert float(np.asarray(fit.cov_re)[0, 0]) / fit.scale == pytest.approx(
+        start.cov_re[0, 0], rel=1e-12
+    )
+    np.testing.assert_allclose(fit.fe_params, start.fe_params, rtol=1e-12)
 
 
 def test_reml_variance_rejects_a_variance_at_zero():
