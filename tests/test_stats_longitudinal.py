@@ -51,17 +51,18 @@ def r_value(expected: pd.DataFrame, model: str, quantity: str, week: int | None 
 
 
 def test_mixed_change_satterthwaite_matches_lmertest(mixed, expected):
+    # the fit is at the exact REML optimum (reml_start): what is left is lme4's own tolerance
     result = mixed
     r = {q: r_value(expected, "mixed", q) for q in ("estimate", "df", "p", "lcl", "ucl")}
-    assert result.estimate == pytest.approx(r["estimate"], rel=1e-5)
-    assert result.df == pytest.approx(r["df"], rel=2e-5)  # REML_GTOL: statsmodels' default 5e-5
-    assert result.p_value == pytest.approx(r["p"], abs=1e-5)
-    assert (result.ci_low, result.ci_high) == pytest.approx((r["lcl"], r["ucl"]), rel=1e-4)
+    assert result.estimate == pytest.approx(r["estimate"], rel=1e-8)
+    assert result.df == pytest.approx(r["df"], rel=1e-6)
+    assert result.p_value == pytest.approx(r["p"], abs=1e-6)
+    assert (result.ci_low, result.ci_high) == pytest.approx((r["lcl"], r["ucl"]), rel=1e-6)
     for _, visit in result.per_visit.iterrows():
         week = int(visit[c.WEEK])
-        assert visit["df"] == pytest.approx(r_value(expected, "mixed", "df", week), rel=2e-5)
-        assert visit["p_value"] == pytest.approx(r_value(expected, "mixed", "p", week), abs=1e-5)
-        assert visit["ci_low"] == pytest.approx(r_value(expected, "mixed", "lcl", week), rel=1e-4)
+        assert visit["df"] == pytest.approx(r_value(expected, "mixed", "df", week), rel=1e-6)
+        assert visit["p_value"] == pytest.approx(r_value(expected, "mixed", "p", week), abs=1e-6)
+        assert visit["ci_low"] == pytest.approx(r_value(expected, "mixed", "lcl", week), rel=1e-6)
 
 
 def test_mixed_change_keeps_the_wald_result_as_sensitivity(mixed):
