@@ -17,7 +17,7 @@
 
    What derives from the executed notebooks alone (each one's rows, values and files, the
    results files, the ARD files, each staged page) is remembered in ``<out>/cache`` under a key
-   of what it is made of (:func:`_derivers_key`, :func:`_notebooks_key`): a rebuild that reuses
+   of what it is made of (:mod:`ldil2.pipeline.derived`): a rebuild that reuses
    every notebook reads none of them again, and a prose edit stages one page anew.
 4. Stage a book tree (the executed ``.ipynb`` in place of each ``.md``, with the chapter's
    current markdown around the cached outputs and a link to its results as CSV, the edition's
@@ -44,7 +44,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,28 +53,35 @@ import yaml
 
 from ldil2 import contract
 from ldil2.pipeline.cache import (
-    REQUIREMENTS_FILE,
     cached_path,
     chapter_key,
     checked_release,
-    code_digest,
     evict,
     import_graph,
     mark_used,
     products_path,
-    read_cached,
     release_check_key,
     release_zip_bytes,
 )
 from ldil2.pipeline.common import (
     BuildError,
     ChapterError,
-    memo_key,
     remembered,
     replace_atomically,
     write_if_changed,
 )
 from ldil2.pipeline.config import read_parameters
+from ldil2.pipeline.derived import (
+    ARD_MEMO,
+    FIRST_RESULTS_MEMO,
+    RESULTS_MEMO,
+    STAGED_MEMOS,
+    derivers_key,
+    notebooks_key,
+    read_products,
+    staged_pages,
+    write_results_file,
+)
 from ldil2.pipeline.edition import (
     EDITION_FILE,
     UNPUBLISHED_VERSIONS,
@@ -84,13 +91,9 @@ from ldil2.pipeline.edition import (
 from ldil2.pipeline.execute import chapter_modules, execute_chapter, kernel_env
 from ldil2.pipeline.kernels import WarmKernel, claim_standing_kernel
 from ldil2.pipeline.results import (
-    RESULTS_FILE,
     Products,
     ard_files,
     book_files,
-    book_values,
-    notebook_products,
-    results_text,
     tlf_files,
 )
 from ldil2.pipeline.schedule import last_seconds, longest_first
@@ -100,7 +103,6 @@ from ldil2.pipeline.stage import (
     jupyter_book,
     recover,
     stage_book,
-    staged_page,
     swap_site,
 )
 from ldil2.pipeline.toc import (
@@ -115,16 +117,6 @@ from ldil2.pipeline.toc import (
 )
 
 PARSED_FILE = "parsed-chapters.json"  # in <out>/cache: the chapters as the last build parsed them
-# In <out>/cache, the memos of what the last build derived from the cached notebooks alone
-# (ldil2.pipeline.common.remembered): the results file of the first phase and of every
-# document, the ARD files, and a folder of the staged pages (one per document).
-FIRST_RESULTS_MEMO = "results-first.pickle"
-RESULTS_MEMO = "results-all.pickle"
-ARD_MEMO = "ard-files.pickle"
-STAGED_MEMOS = "staged"
-DERIVERS = (results_text.__module__, staged_page.__module__)
-"""The modules that derive the build's products from the executed notebooks: their code joins
-the key of every memo of those products (:func:`_derivers_key`)."""
 
 
 @dataclass
@@ -247,51 +239,6 @@ def _locate(job: ChapterJob, data_dir: Path, root: Path, cache: Path, graph: Any
     job.cached = cached_path(cache, job.name, job.key)
 
 
-def _derivers_key(root: Path, graph: Any) -> str:
-    """What every memo of the products derived from the executed notebooks depends on besides
-    those notebooks: the files of ``ldil2`` that :data:`DERIVERS` reach
-    (:func:`code_digest`) and the pins (``requirements.txt``: nbformat, Jupytext)."""
-    pins = (root / REQUIREMENTS_FILE).read_text(encoding="utf-8")
-    return memo_key(*(code_digest(module, graph) for module in DERIVERS), pins)
-
-
-def _notebooks_key(code: str, jobs: Iterable[ChapterJob]) -> str:
-    """The memo key of a product of the executed notebooks of ``jobs`` alone: ``code``
-    (:func:`_derivers_key`) and each document's cached notebook, by name. A cached notebook's
-    name holds its chapter key, and a build executes a chapter only into a name not in the
-    cache, so one name stands for one executed notebook."""
-    return memo_key(code, *sorted(f"{job.name}:{job.cached.name}" for job in jobs))
-
-
-def _read_products(jobs: list[ChapterJob], products: dict[str, Products], code: str) -> None:
-    """Add to ``products`` what the build takes from the executed notebook of each of ``jobs``
-    (:func:`notebook_products`), remembered beside the notebook (:func:`products_path`) under
-    ``code`` (:func:`_derivers_key`): a reused chapter's notebook is not read again."""
-    for job in jobs:
-        products[job.name] = remembered(
-            products_path(job.cached),
-            code,
-            lambda job=job: notebook_products(read_cached(job.cached), job.name),
-        )
-
-
-def _write_results(
-    products: dict[str, Products], jobs: list[ChapterJob], stage: Path, memo: Path, code: str
-) -> Path:
-    """Write ``<stage>/results.json`` (:func:`results_text`: values and ARD rows) of the
-    ``products`` of ``jobs`` (those in ``products``), remembered in ``memo`` under
-    :func:`_notebooks_key`; return its path."""
-    done = [job for job in jobs if job.name in products]
-
-    def text() -> str:
-        rows = [row for name in sorted(products) for row in products[name].rows]
-        return results_text(book_values(products), rows)
-
-    results = stage / RESULTS_FILE
-    write_if_changed(results, remembered(memo, _notebooks_key(code, done), text).encode())
-    return results
-
-
 def _locate_second_phase(
     jobs: list[ChapterJob],
     products: dict[str, Products],
@@ -300,39 +247,13 @@ def _locate_second_phase(
     code: str,
     locate: Callable[[ChapterJob], None],
 ) -> None:
-    """Write the results file of the first phase's ``products`` (:func:`_write_results`),
+    """Write the results file of the first phase's ``products`` (:func:`write_results_file`),
     inject its path as ``results`` into the second-phase jobs and ``locate`` them."""
-    results = _write_results(products, jobs, stage, memo, code)
+    results = write_results_file(products, jobs, stage, memo, code)
     for job in jobs:
         if job.second_phase:
             job.params[NEEDS_RESULTS] = str(results)
             locate(job)
-
-
-def _staged_pages(
-    jobs: list[ChapterJob], products: dict[str, Products], folder: Path, code: str
-) -> dict[str, bytes]:
-    """The staged page of each job (:func:`staged_page`), remembered per document in ``folder``
-    under what it is made of: ``code`` (:func:`_derivers_key`), the cached notebook (by name),
-    the chapter's text (its markdown is staged) and whether it has ARD rows. A prose edit stages
-    its one page anew; the memos of documents no longer in the toc are removed."""
-    pages = {}
-    for job in jobs:
-        has_rows = bool(products[job.name].rows)
-        text = job.md_path.read_text(encoding="utf-8")
-        key = memo_key(code, job.cached.name, text, str(has_rows))
-        pages[job.name] = remembered(
-            folder / f"{job.name.replace('/', '__')}.pickle",
-            key,
-            lambda job=job, has_rows=has_rows: staged_page(
-                read_cached(job.cached), job.name, has_rows, job.md_path
-            ),
-        )
-    kept = {f"{job.name.replace('/', '__')}.pickle" for job in jobs}
-    for memo in folder.glob("*.pickle"):
-        if memo.name not in kept:
-            memo.unlink()
-    return pages
 
 
 class _KernelPool:
@@ -507,7 +428,7 @@ def _build_locked(
         pool = _KernelPool(root, size, kernels, chapters, graph, out / FITS_DIR)
         products: dict[str, Products] = {}
         cache = out / "cache"
-        code = _derivers_key(root, graph)
+        code = derivers_key(root, graph)
 
         def locate(job: ChapterJob) -> None:
             _locate(job, data_dir, root, cache, graph)
@@ -515,15 +436,15 @@ def _build_locked(
         try:
             first = [j for j in plan if not j.second_phase]
             _execute(first, pool, log, seconds)
-            _read_products(first, products, code)
+            read_products(first, products, code)
             stage = out / "stage"
             _locate_second_phase(plan, products, stage, cache / FIRST_RESULTS_MEMO, code, locate)
             _execute(second, pool, log, seconds)
-            _read_products(second, products, code)
+            read_products(second, products, code)
             # every document's values and rows (the landing page's conclusions_line too), for
             # publishing and the release snapshot; the next build rewrites the file from the
             # first phase before it locates the second, so their cache keys do not see this
-            _write_results(products, plan, stage, cache / RESULTS_MEMO, code)
+            write_results_file(products, plan, stage, cache / RESULTS_MEMO, code)
         finally:
             pool.shutdown()
             report.chapters = {
@@ -534,9 +455,9 @@ def _build_locked(
         evict(cache, [job.name for job in plan])
         remember_parsed(cache / PARSED_FILE, [job.md_path for job in plan])
         rows = {name: products[name].rows for name in sorted(products)}
-        results = remembered(cache / ARD_MEMO, _notebooks_key(code, plan), lambda: ard_files(rows))
+        results = remembered(cache / ARD_MEMO, notebooks_key(code, plan), lambda: ard_files(rows))
         files = tlf_files(book_files(products), version)
-        staged = _staged_pages(plan, products, cache / STAGED_MEMOS, code)
+        staged = staged_pages(plan, products, cache / STAGED_MEMOS, code)
         config = edition_config(root, version, release.is_simulated, zip_name, zip_sha, edition)
         downloads = {
             zip_name: zip_bytes,
