@@ -13,11 +13,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from results_support import write_results
+
 from ldil2 import contract
 from ldil2.pipeline import edition as ed
 from ldil2.pipeline import publish as pub
 from ldil2.pipeline.earlier import EARLIER_RELEASE, cut_release
-from ldil2.pipeline.results import RESULTS_FILE, write_results
+from ldil2.pipeline.results import RESULTS_FILE
 from ldil2.results import format as ard_format
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from results_support import write_results
 
 from ldil2 import testing
 from ldil2.book import common, ledger, primary
@@ -16,7 +17,6 @@ from ldil2.book.chapter import Chapter
 from ldil2.data.release import load
 from ldil2.derive.analysis import make_analysis_table
 from ldil2.pipeline.config import PARAMETERS_FILE, read_parameters
-from ldil2.pipeline.results import write_results
 from ldil2.pipeline.toc import NEEDS_RESULTS
 from ldil2.present.ledger import record_number
 from ldil2.results.ard import Ard

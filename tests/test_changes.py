@@ -14,6 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 from conftest import table_captions
+from results_support import write_results
 
 from ldil2.book import changes as page
 from ldil2.data.release import load
@@ -380,7 +381,7 @@ def test_page_in_a_build_compares_the_results_file_with_the_other_snapshot(tmp_p
     root = _book(tmp_path, ONE)
     snapshots.write_snapshot({}, gee(0.03), "2026.08.1", root / "releases")
     path = tmp_path / "stage" / results.RESULTS_FILE
-    results.write_results(path, {}, gee(0.08))
+    write_results(path, {}, gee(0.08))
     release = SimpleNamespace(version="2026.11.1", is_simulated=True, provenance="simulated")
     ch = SimpleNamespace(params={"results": str(path)}, release=release, population="per_protocol")
     result = page.changes_result(ch, root)
@@ -497,7 +498,7 @@ def test_conclusions_line_names_the_conclusions_that_cannot_be_compared(tmp_path
     root = _book(tmp_path, ONE)
     snapshots.write_snapshot({}, gee(0.03), "2026.08.1", root / "releases")
     path = tmp_path / "stage" / results.RESULTS_FILE
-    results.write_results(path, {}, [row(value=1.0)])  # this edition lacks the declared result
+    write_results(path, {}, [row(value=1.0)])  # this edition lacks the declared result
     release = SimpleNamespace(version="2026.11.1", is_simulated=True, provenance="simulated")
     ch = SimpleNamespace(params={"results": str(path)}, release=release, population="per_protocol")
     result = page.changes_result(ch, root)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from results_support import write_results
 
 from ldil2 import contract as c
 from ldil2.book import key_results as book
@@ -17,7 +18,6 @@ from ldil2.book import ledger, primary
 from ldil2.book.chapter import Chapter
 from ldil2.data.release import load
 from ldil2.pipeline.config import PARAMETERS_FILE, read_parameters
-from ldil2.pipeline.results import write_results
 from ldil2.pipeline.toc import NEEDS_RESULTS
 from ldil2.present import key_results as kr
 from ldil2.results.ard import Ard, MissingResult

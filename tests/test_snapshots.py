@@ -11,6 +11,7 @@ import nbformat
 import pandas as pd
 import pytest
 from IPython.core.formatters import format_display_data
+from results_support import write_results
 
 from ldil2 import testing
 from ldil2.data.release import load
@@ -80,9 +81,7 @@ def _build(folder: Path, version: str, chapters: dict[str, dict[str, object]]) -
     }
     products = {name: results.notebook_products(nb, name) for name, nb in notebooks.items()}
     rows = [r for name in sorted(products) for r in products[name].rows]
-    results.write_results(
-        folder / "stage" / results.RESULTS_FILE, results.book_values(products), rows
-    )
+    write_results(folder / "stage" / results.RESULTS_FILE, results.book_values(products), rows)
     (folder / "results").mkdir(parents=True, exist_ok=True)
     (folder / "results" / "ard.json").write_text(ard_format.to_json(rows))
     report = {
@@ -118,7 +117,7 @@ def test_results_file_holds_glued_scalars_by_chapter_and_reads_back(tmp_path):
         "index:a": 1.5,
     }
     path = tmp_path / "stage" / results.RESULTS_FILE
-    results.write_results(path, values, [row()])
+    write_results(path, values, [row()])
     assert results.read_results(path) == (values, [row()])
     assert path.read_text().endswith("}\n")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from ldil2.pipeline.common import replace_atomically, zip_bytes
+from ldil2.pipeline.common import zip_bytes
 from ldil2.results import format as ard_format
 from ldil2.results.format import Row
 
@@ -202,14 +202,9 @@ def results_text(values: dict[str, Scalar], rows: list[Row]) -> str:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
 
 
-def write_results(path: Path, values: dict[str, Scalar], rows: list[Row]) -> None:
-    """Write the results file of ``values`` and ``rows`` (:func:`results_text`) atomically."""
-    text = results_text(values, rows)
-    replace_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-
-
 def read_results(path: Path) -> tuple[dict[str, Scalar], list[Row]]:
-    """The values and ARD rows of a results file written by :func:`write_results`.
+    """The values and ARD rows of a results file written by the build (:func:`results_text`,
+    :func:`ldil2.pipeline.derived.write_results_file`).
 
     Raises
     ------

@@ -5,7 +5,7 @@ edition recorded (:mod:`ldil2.results.format`: one statistic a row, values as nu
 line, as a list in the order of ``columns``, so that two snapshots diff line by line) and every
 scalar value it glued into its pages, by ``<chapter>:<glue name>`` (the texts a reader saw),
 written as deterministic JSON (sorted keys, no dates). ``python -m ldil2 release`` writes it from
-the build's results file (:func:`ldil2.pipeline.results.write_results`). The "What changed"
+the build's results file (:func:`ldil2.pipeline.derived.write_results_file`). The "What changed"
 chapter compares the rows of the current build with the latest snapshot of another version.
 """
 

@@ -34,7 +34,7 @@ NEEDS_KEY = "needs"
 
 
 # ``ldil2: needs: [results]``: the document runs after every other one and is injected
-# ``results``, the path of the JSON file of their glued values (write_results / read_results).
+# ``results``, the path of the JSON file of their glued values (write_results_file / read_results).
 NEEDS_RESULTS = "results"
 
 
