@@ -66,7 +66,6 @@ from ldil2.pipeline.cache import (
 from ldil2.pipeline.common import (
     BuildError,
     ChapterError,
-    remembered,
     replace_atomically,
     write_if_changed,
 )
@@ -77,8 +76,8 @@ from ldil2.pipeline.derived import (
     RESULTS_MEMO,
     STAGED_MEMOS,
     derivers_key,
-    notebooks_key,
     read_products,
+    remembered_ard_files,
     staged_pages,
     write_results_file,
 )
@@ -92,7 +91,6 @@ from ldil2.pipeline.execute import chapter_modules, execute_chapter, kernel_env
 from ldil2.pipeline.kernels import WarmKernel, claim_standing_kernel
 from ldil2.pipeline.results import (
     Products,
-    ard_files,
     book_files,
     tlf_files,
 )
@@ -454,8 +452,7 @@ def _build_locked(
         execution_seconds = time.perf_counter() - executing
         evict(cache, [job.name for job in plan])
         remember_parsed(cache / PARSED_FILE, [job.md_path for job in plan])
-        rows = {name: products[name].rows for name in sorted(products)}
-        results = remembered(cache / ARD_MEMO, notebooks_key(code, plan), lambda: ard_files(rows))
+        results = remembered_ard_files(products, plan, cache / ARD_MEMO, code)
         files = tlf_files(book_files(products), version)
         staged = staged_pages(plan, products, cache / STAGED_MEMOS, code)
         config = edition_config(root, version, release.is_simulated, zip_name, zip_sha, edition)
@@ -487,7 +484,7 @@ def _build_locked(
         for relative, content in results.items():
             write_if_changed(out / relative, content)
         statuses = [job.status for job in plan]
-        report.data["ard_rows"] = sum(len(r) for r in rows.values())
+        report.data["ard_rows"] = sum(len(p.rows) for p in products.values())
         report.status = "ok"
         report.totals = {
             "chapters": len(plan),

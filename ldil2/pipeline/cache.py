@@ -248,9 +248,15 @@ def checked_release(data_dir: Path, check_key: str, cache: Path) -> data.Release
     return release
 
 
+def file_stem(name: str) -> str:
+    """The stem of the cache files of document ``name``: ``chapters/primary`` ->
+    ``chapters__primary``."""
+    return name.replace("/", "__")
+
+
 def cached_path(cache: Path, name: str, key: str) -> Path:
     """Where the executed notebook of document ``name`` with ``key`` is cached."""
-    return cache / f"{name.replace('/', '__')}.{key[:16]}.ipynb"
+    return cache / f"{file_stem(name)}.{key[:16]}.ipynb"
 
 
 PRODUCTS_SUFFIX = ".products.pickle"
@@ -283,7 +289,7 @@ def evict(cache: Path, names: Iterable[str], keep: int = ENTRIES_PER_CHAPTER) ->
     groups: dict[str, list[Path]] = {}
     for path in cache.glob("*.ipynb"):
         groups.setdefault(path.name.rsplit(".", 2)[0], []).append(path)
-    wanted = {name.replace("/", "__") for name in names}
+    wanted = {file_stem(name) for name in names}
     removed = []
     for stem, paths in groups.items():
         paths.sort(key=lambda p: (p.stat().st_mtime_ns, p.name), reverse=True)

@@ -2,10 +2,11 @@
 
 Each executed notebook's rows, values and files (:func:`read_products`, beside the notebook in
 the cache), the results file of the first phase and of every document
-(:func:`write_results_file`), the ARD files and each staged page (:func:`staged_pages`) are kept
-in ``<out>/cache`` (:func:`ldil2.pipeline.common.remembered`) under a key of what they are made
-of: the code that derives them and the pins (:func:`derivers_key`), the cached notebooks by name
-(:func:`notebooks_key`) and, for a page, its chapter's text. A rebuild that reuses every notebook
+(:func:`write_results_file`), the ARD files (:func:`remembered_ard_files`) and each staged page
+(:func:`staged_pages`) are kept in ``<out>/cache`` (:func:`ldil2.pipeline.common.remembered`)
+under a key of what they are made of: the code that derives them and the pins
+(:func:`derivers_key`), the cached notebooks by name (:func:`notebooks_key`) and, for a page,
+its chapter's text. A rebuild that reuses every notebook
 reads none of them again, and a prose edit stages one page anew.
 """
 
@@ -15,11 +16,18 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from ldil2.pipeline.cache import REQUIREMENTS_FILE, code_digest, products_path, read_cached
+from ldil2.pipeline.cache import (
+    REQUIREMENTS_FILE,
+    code_digest,
+    file_stem,
+    products_path,
+    read_cached,
+)
 from ldil2.pipeline.common import memo_key, remembered, write_if_changed
 from ldil2.pipeline.results import (
     RESULTS_FILE,
     Products,
+    ard_files,
     book_values,
     notebook_products,
     results_text,
@@ -91,6 +99,15 @@ def write_results_file(
     return results
 
 
+def remembered_ard_files(
+    products: dict[str, Products], jobs: Sequence[Chapter], memo: Path, code: str
+) -> dict[str, bytes]:
+    """The ARD files (:func:`ard_files`) of the rows of every document in ``products`` (those of
+    ``jobs``), remembered in ``memo`` under :func:`notebooks_key`."""
+    rows = {name: products[name].rows for name in sorted(products)}
+    return remembered(memo, notebooks_key(code, jobs), lambda: ard_files(rows))
+
+
 def staged_pages(
     jobs: Sequence[Chapter], products: dict[str, Products], folder: Path, code: str
 ) -> dict[str, bytes]:
@@ -104,13 +121,13 @@ def staged_pages(
         text = job.md_path.read_text(encoding="utf-8")
         key = memo_key(code, job.cached.name, text, str(has_rows))
         pages[job.name] = remembered(
-            folder / f"{job.name.replace('/', '__')}.pickle",
+            folder / f"{file_stem(job.name)}.pickle",
             key,
             lambda job=job, has_rows=has_rows: staged_page(
                 read_cached(job.cached), job.name, has_rows, job.md_path
             ),
         )
-    kept = {f"{job.name.replace('/', '__')}.pickle" for job in jobs}
+    kept = {f"{file_stem(job.name)}.pickle" for job in jobs}
     for memo in folder.glob("*.pickle"):
         if memo.name not in kept:
             memo.unlink()
